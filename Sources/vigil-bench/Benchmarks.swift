@@ -1,0 +1,30 @@
+import Foundation
+
+/// Benchmarks of Vigil's own code, run by `make bench` (release build) through `scripts/bench/*.sh`,
+/// which put each figure beside a peer tool's in the same run.
+///
+/// Each area adds a file with `extension Benchmarks { static func name(_ arguments: [String]) throws }`
+/// and one entry in `all`.
+enum Benchmarks {
+    typealias Run = @Sendable ([String]) async throws -> Void
+
+    static let all: [(name: String, summary: String, run: Run)] = [
+        ("sha256", "SHA-256 MB/s on 16 KiB blocks and hashes/s on 200-byte messages", sha256)
+    ]
+
+    /// Median of `runs` measurements of `body`, in seconds.
+    static func median(runs: Int, _ body: () throws -> Void) rethrows -> Double {
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        times.sort()
+        return times[times.count / 2]
+    }
+
+    /// Keeps a value alive so the optimizer cannot drop the work that made it.
+    @inline(never)
+    static func blackHole<T>(_ value: T) { _ = value }
+}
