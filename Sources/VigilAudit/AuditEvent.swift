@@ -1,0 +1,64 @@
+/// The records of one audit event (all sharing a serial), in arrival order.
+public struct AuditEvent: Sendable, Hashable {
+    /// Why the assembler considered the event complete.
+    public enum Completion: String, Sendable, Hashable {
+        /// An `EOE` record arrived.
+        case endOfEvent = "eoe"
+        /// A record type that is an event on its own (user-space and daemon messages).
+        case standalone
+        /// No record arrived for the event within the timeout.
+        case timeout
+        /// Too many events were in flight; the oldest was closed.
+        case evicted
+        /// The input ended.
+        case flush
+    }
+
+    public var serial: UInt32
+    /// Milliseconds since the Unix epoch, from the first record.
+    public var time: Int64
+    /// The records, without the `EOE` marker.
+    public var records: [AuditRecord]
+    public var completion: Completion
+
+    public init(serial: UInt32, time: Int64, records: [AuditRecord], completion: Completion) {
+        self.serial = serial
+        self.time = time
+        self.records = records
+        self.completion = completion
+    }
+
+    /// The first record of this type.
+    public func record(_ type: UInt16) -> AuditRecord? { records.first { $0.type == type } }
+
+    /// All records of this type, in order.
+    public func records(_ type: UInt16) -> [AuditRecord] { records.filter { $0.type == type } }
+
+    /// The record that names the event: the SYSCALL record when there is one, else the first record.
+    public var primary: AuditRecord? { record(AuditRecordType.syscall) ?? records.first }
+
+    /// Rule keys from every record, without duplicates, in order.
+    public var keys: [String] {
+        var seen: [String] = []
+        for record in records { for key in record.keys where !seen.contains(key) { seen.append(key) } }
+        return seen
+    }
+}
+
+/// Serials that never arrived: the kernel's sequence had a gap (PCI DSS 10.7 — a failing control is detected).
+public struct AuditLoss: Sendable, Hashable {
+    /// How many serials were missing.
+    public var count: UInt64
+    /// The first and last missing serial.
+    public var firstSerial: UInt32
+    public var lastSerial: UInt32
+    /// When the loss was concluded (milliseconds since the Unix epoch, from the assembler's clock).
+    public var time: Int64
+
+    public init(count: UInt64, firstSerial: UInt32, lastSerial: UInt32, time: Int64) {
+        self.count = count
+        self.firstSerial = firstSerial
+        self.lastSerial = lastSerial
+        self.time = time
+    }
+}

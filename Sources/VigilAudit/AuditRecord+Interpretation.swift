@@ -1,0 +1,99 @@
+extension AuditRecord {
+    /// The architecture named by this record's `arch` field.
+    public var arch: AuditTables.Arch? { self["arch"].flatMap { AuditTables.Arch(auditHex: $0) } }
+
+    /// The syscall name, interpreted with the record's architecture (x86_64 when absent).
+    public var syscallName: String? {
+        guard let raw = self["syscall"], let number = Int(raw) else { return nil }
+        return AuditTables.syscallName(number, arch: arch ?? .x86_64)
+    }
+
+    /// `true` for `success=yes`/`res=success`/`res=1`, `false` for their opposites, nil when absent.
+    public var succeeded: Bool? {
+        if let success = self["success"] { return success == "yes" }
+        if let res = self["res"] {
+            switch res {
+            case "success", "1", "yes": return true
+            case "failed", "0", "no", "fail", "failure": return false
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    /// Rule keys (`key="exec"`, or several keys joined by 0x01), without `(null)`.
+    public var keys: [String] {
+        guard let key = field("key"), key.encoding != .null, !key.value.isEmpty else { return [] }
+        return key.value.split(separator: "\u{01}").map(String.init)
+    }
+
+    /// Every field as a fact, interpreted the way `ausearch -i` would: architecture and syscall names,
+    /// errno and signal names, `unset` ids, SELinux contexts split into their parts, decoded socket
+    /// addresses, `result` from `res`/`success`, and AVC decisions. Absent values (`?`, `(null)`) and the
+    /// rule key (see `keys`) are left out.
+    public func interpretedFields() -> [String: String] {
+        var out: [String: String] = [:]
+        out.reserveCapacity(fields.count + 4)
+        let arch = self.arch
+        for field in fields {
+            if field.encoding == .null || field.value == "?" || field.value.isEmpty { continue }
+            let value = field.value
+            switch field.name {
+            case "key":
+                continue
+            case "arch":
+                out["arch"] = arch?.rawValue ?? value
+            case "syscall":
+                out["syscall"] = Int(value).flatMap { AuditTables.syscallName($0, arch: arch ?? .x86_64) } ?? value
+            case "exit":
+                if let n = Int(value), n < 0, let name = AuditTables.errnoName(-n) {
+                    out["exit"] = name
+                } else {
+                    out["exit"] = value
+                }
+            case "sig":
+                out["sig"] = Int(value).flatMap(AuditTables.signalName) ?? value
+            case "auid", "ses", "old-auid", "loginuid", "old-loginuid":
+                out[field.name] = value == "4294967295" || value == "-1" ? "unset" : value
+            case "res", "success":
+                out["result"] = succeeded == true ? "success" : succeeded == false ? "fail" : value
+            case "subj", "obj":
+                AuditRecord.splitContext(value, prefix: field.name, into: &out)
+            case "saddr":
+                if let address = SocketAddress(hex: value) {
+                    out["family"] = address.family
+                    if let ip = address.ip { out["addr"] = ip }
+                    if let port = address.port { out["port"] = String(port) }
+                    if let path = address.path { out["path"] = path }
+                    if address.ip == nil && address.path == nil { out["saddr"] = value }
+                } else {
+                    out["saddr"] = value
+                }
+            default:
+                if out[field.name] == nil { out[field.name] = value }
+            }
+        }
+        if type == 1400 || type == 1107, let decision = words.first(where: { $0 == "denied" || $0 == "granted" }) {
+            out["seresult"] = decision
+            if let open = words.firstIndex(of: "{"), let close = words.firstIndex(of: "}"), open < close {
+                out["seperms"] = words[(open + 1)..<close].joined(separator: ",")
+            }
+        }
+        return out
+    }
+
+    /// `user:role:type:level[:category]` into `subj_user`, `subj_role`, `subj_domain`, `subj_level`,
+    /// `subj_category` (AppArmor labels without colons are kept whole).
+    static func splitContext(_ value: String, prefix: String, into out: inout [String: String]) {
+        let parts = value.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false)
+        guard parts.count >= 3 else {
+            out[prefix] = value
+            return
+        }
+        out["\(prefix)_user"] = String(parts[0])
+        out["\(prefix)_role"] = String(parts[1])
+        out["\(prefix)_domain"] = String(parts[2])
+        if parts.count > 3 { out["\(prefix)_level"] = String(parts[3]) }
+        if parts.count > 4 { out["\(prefix)_category"] = String(parts[4]) }
+    }
+}
