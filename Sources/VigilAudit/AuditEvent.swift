@@ -34,8 +34,21 @@ public struct AuditEvent: Sendable, Hashable {
     /// All records of this type, in order.
     public func records(_ type: UInt16) -> [AuditRecord] { records.filter { $0.type == type } }
 
-    /// The record that names the event: the SYSCALL record when there is one, else the first record.
+    /// The record that describes the actor: the SYSCALL record when there is one, else the first record.
     public var primary: AuditRecord? { record(AuditRecordType.syscall) ?? records.first }
+
+    /// The record that names what happened: the first record that is not part of every syscall event
+    /// (SYSCALL, CWD, PATH, PROCTITLE, EXECVE, SOCKADDR…) — an AVC, a NETFILTER_CFG — else the primary one.
+    public var kind: AuditRecord? {
+        records.first { !AuditEvent.auxiliaryTypes.contains($0.type) } ?? primary
+    }
+
+    /// SYSCALL and the records that accompany syscalls: PATH, IPC, SOCKETCALL, SOCKADDR, CWD, EXECVE,
+    /// IPC_SET_PERM, MQ_*, FD_PAIR, OBJ_PID, EOE, BPRM_FCAPS, CAPSET, MMAP, PROCTITLE.
+    static let auxiliaryTypes: Set<UInt16> = [
+        1300, 1302, 1303, 1304, 1306, 1307, 1309, 1311, 1312, 1313, 1314, 1315, 1317, 1318, 1320, 1321, 1322, 1323,
+        1327,
+    ]
 
     /// Rule keys from every record, without duplicates, in order.
     public var keys: [String] {

@@ -24,7 +24,8 @@ extension AuditRecord {
     /// Rule keys (`key="exec"`, or several keys joined by 0x01), without `(null)`.
     public var keys: [String] {
         guard let key = field("key"), key.encoding != .null, !key.value.isEmpty else { return [] }
-        return key.value.split(separator: "\u{01}").map(String.init)
+        // Some auditctl versions stored `-F key=x` as the literal text "key=x".
+        return key.value.split(separator: "\u{01}").map { $0.hasPrefix("key=") ? String($0.dropFirst(4)) : String($0) }
     }
 
     /// Every field as a fact, interpreted the way `ausearch -i` would: architecture and syscall names,

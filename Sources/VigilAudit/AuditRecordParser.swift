@@ -161,6 +161,11 @@ public struct AuditRecordParser: Sendable {
             let valueStart = cursor.index
             cursor.skipValue()
             var valueEnd = cursor.index
+            // Enriched records copied without their 0x1D byte: "key=(null)ARCH=x86_64" is two fields.
+            if valueEnd - valueStart > 6, cursor.hasPrefix("(null)", at: valueStart) {
+                valueEnd = valueStart + 6
+                cursor.index = valueEnd
+            }
             // Old PAM records: "(hostname=?, addr=?, terminal=cron res=success)".
             while valueEnd > valueStart,
                 cursor.buffer[valueEnd - 1] == UInt8(ascii: ",") || cursor.buffer[valueEnd - 1] == UInt8(ascii: "\"")
@@ -269,11 +274,13 @@ struct Cursor {
         return nil
     }
 
-    func hasPrefix(_ prefix: StaticString) -> Bool {
+    func hasPrefix(_ prefix: StaticString) -> Bool { hasPrefix(prefix, at: index) }
+
+    func hasPrefix(_ prefix: StaticString, at position: Int) -> Bool {
         let count = prefix.utf8CodeUnitCount
-        guard buffer.count - index >= count else { return false }
+        guard buffer.count - position >= count else { return false }
         let p = prefix.utf8Start
-        for i in 0..<count where buffer[index + i] != p[i] { return false }
+        for i in 0..<count where buffer[position + i] != p[i] { return false }
         return true
     }
 
