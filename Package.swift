@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "VigilYAML", dependencies: ["VigilCore", "CYAML"]),
         // Linux audit: pure record parsing, event assembly, normalization, rule encoding.
         .target(name: "VigilAudit", dependencies: ["VigilCore"]),
+        // The live audit sensor: VigilAudit's parsing over VigilSystem's netlink socket.
+        .target(name: "VigilAuditSensor", dependencies: ["VigilAudit", "VigilCore", "VigilSystem"]),
         // Command line: parsing and start-up only.
         .target(name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
@@ -46,6 +48,9 @@ let package = Package(
         .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
         .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilSystemTests",
+            dependencies: ["VigilSystem", "VigilAudit", "VigilAuditSensor", "VigilTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -33,4 +33,10 @@ static inline uint32_t vigil_nlmsg_hdrlen(void) { return NLMSG_HDRLEN; }
 /// errno is a macro expanding to a thread-local lvalue; Glibc exposes it in Swift, but setting it
 /// before a call whose only error signal is errno needs this.
 static inline void vigil_set_errno(int value) { errno = value; }
+/* ---- audit netlink ---- */
+#include <linux/audit.h>
+#include <poll.h>
+
+/// struct audit_status grew fields over kernel versions; Swift reads it as bytes, this says how big ours is.
+static inline uint32_t vigil_audit_status_size(void) { return (uint32_t)sizeof(struct audit_status); }
 #endif
