@@ -35,7 +35,8 @@ let package = Package(
         // The live audit sensor: VigilAudit's parsing over VigilSystem's netlink socket.
         .target(name: "VigilAuditSensor", dependencies: ["VigilAudit", "VigilCore", "VigilSystem"]),
         // Command line: parsing and start-up only.
-        .target(name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
+        .target(
+            name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilAudit"]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
         .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto"]),

@@ -165,6 +165,10 @@ public struct AuditAssembler {
                 }
             }
             highest = serial
+        } else if top &- serial > UInt32(gapWindow) {
+            // Far behind the highest serial: the sequence restarted (a reboot, or logs of several boots
+            // concatenated). Start counting from here.
+            highest = serial
         } else {
             missing[serial] = nil
         }

@@ -96,6 +96,17 @@ import VigilTestSupport
         #expect(assembler.lost == 1)
     }
 
+    @Test func restartedSequenceIsNotLoss() {
+        var assembler = AuditAssembler(clock: FakeClock(), gapWindow: 100)
+        var losses: [AuditLoss] = []
+        let sink: (AuditAssembler.Output) -> Void = { if case .loss(let l) = $0 { losses.append(l) } }
+        for serial: UInt32 in [90_000, 90_001, 5, 6, 8] {
+            assembler.add(AuditRecord(type: 1100, time: 0, serial: serial), sink)
+        }
+        assembler.flush(sink)
+        #expect(losses.map(\.firstSerial) == [7] && assembler.lost == 1)
+    }
+
     @Test func eventsCompleteOnEOEStandaloneAndTimeout() {
         let clock = FakeClock()
         var assembler = AuditAssembler(clock: clock, timeout: 500)
