@@ -14,6 +14,8 @@ public struct AuditLogPipeline {
         public var lostSerials: UInt64 = 0
         public var lossReports = 0
         public var unparsableLines = 0
+        /// Every problem reported, including fields that could not be decoded in records that were read.
+        public var problems = 0
         public var byClass: [EventClass: Int] = [:]
     }
 
@@ -61,7 +63,11 @@ public struct AuditLogPipeline {
         try deliver(outputs, emit)
         summary.lines = reader.lineCount
         summary.records = reader.recordCount
-        summary.unparsableLines = Set(reader.diagnostics.filter { $0.kind != .invalidHex }.compactMap(\.line)).count
+        // Lines that gave no record at all; a record with a bad field is still read (its problem is reported).
+        let unreadable: Set<AuditError.Code> = [.missingHeader, .badTimestamp, .lineTooLong, .binaryNoise]
+        summary.unparsableLines =
+            Set(reader.diagnostics.filter { unreadable.contains($0.kind) }.compactMap(\.line)).count
+        summary.problems = reader.diagnostics.count + incomplete.count
     }
 
     private mutating func process(_ records: [AuditRecord], _ emit: (Event) throws -> Void) rethrows {

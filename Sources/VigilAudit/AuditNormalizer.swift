@@ -325,11 +325,13 @@ public struct AuditNormalizer: Sendable {
         for record in event.records {
             let index = typeCounts[record.type, default: 0]
             typeCounts[record.type] = index + 1
-            for (name, value) in record.interpretedFields() {
-                if out[name] == nil {
+            var seen: Set<String> = []
+            record.forEachInterpretedField { name, value in
+                guard seen.insert(name).inserted else { return }
+                if let existing = out[name] {
+                    if existing != value { out["\(record.typeName)[\(index)].\(name)"] = value }
+                } else {
                     out[name] = value
-                } else if out[name] != value {
-                    out["\(record.typeName)[\(index)].\(name)"] = value
                 }
             }
         }

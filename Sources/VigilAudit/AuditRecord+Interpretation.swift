@@ -31,10 +31,19 @@ extension AuditRecord {
     /// Every field as a fact, interpreted the way `ausearch -i` would: architecture and syscall names,
     /// errno and signal names, `unset` ids, SELinux contexts split into their parts, decoded socket
     /// addresses, `result` from `res`/`success`, and AVC decisions. Absent values (`?`, `(null)`) and the
-    /// rule key (see `keys`) are left out.
+    /// rule key (see `keys`) are left out. A name repeated in the record keeps its first value.
     public func interpretedFields() -> [String: String] {
         var out: [String: String] = [:]
         out.reserveCapacity(fields.count + 4)
+        forEachInterpretedField { name, value in
+            if out[name] == nil { out[name] = value }
+        }
+        return out
+    }
+
+    /// The facts of `interpretedFields()` in record order, without building a dictionary (repeated names
+    /// are passed on as they come).
+    public func forEachInterpretedField(_ body: (String, String) -> Void) {
         let arch = self.arch
         for field in fields {
             if field.encoding == .null || field.value == "?" || field.value.isEmpty { continue }
@@ -43,58 +52,64 @@ extension AuditRecord {
             case "key":
                 continue
             case "arch":
-                out["arch"] = arch?.rawValue ?? value
+                body("arch", arch?.rawValue ?? value)
             case "syscall":
-                out["syscall"] = Int(value).flatMap { AuditTables.syscallName($0, arch: arch ?? .x86_64) } ?? value
+                body("syscall", Int(value).flatMap { AuditTables.syscallName($0, arch: arch ?? .x86_64) } ?? value)
             case "exit":
                 if let n = Int(value), n < 0, let name = AuditTables.errnoName(-n) {
-                    out["exit"] = name
+                    body("exit", name)
                 } else {
-                    out["exit"] = value
+                    body("exit", value)
                 }
             case "sig":
-                out["sig"] = Int(value).flatMap(AuditTables.signalName) ?? value
+                body("sig", Int(value).flatMap(AuditTables.signalName) ?? value)
             case "auid", "ses", "old-auid", "loginuid", "old-loginuid":
-                out[field.name] = value == "4294967295" || value == "-1" ? "unset" : value
+                body(field.name, value == "4294967295" || value == "-1" ? "unset" : value)
             case "res", "success":
-                out["result"] = succeeded == true ? "success" : succeeded == false ? "fail" : value
+                body("result", succeeded == true ? "success" : succeeded == false ? "fail" : value)
             case "subj", "obj":
-                AuditRecord.splitContext(value, prefix: field.name, into: &out)
+                AuditRecord.splitContext(value, prefix: field.name, body)
             case "saddr":
                 if let address = SocketAddress(hex: value) {
-                    out["family"] = address.family
-                    if let ip = address.ip { out["addr"] = ip }
-                    if let port = address.port { out["port"] = String(port) }
-                    if let path = address.path { out["path"] = path }
-                    if address.ip == nil && address.path == nil { out["saddr"] = value }
+                    body("family", address.family)
+                    if let ip = address.ip { body("addr", ip) }
+                    if let port = address.port { body("port", String(port)) }
+                    if let path = address.path { body("path", path) }
+                    if address.ip == nil && address.path == nil { body("saddr", value) }
                 } else {
-                    out["saddr"] = value
+                    body("saddr", value)
                 }
             default:
-                if out[field.name] == nil { out[field.name] = value }
+                body(field.name, value)
             }
         }
         if type == 1400 || type == 1107, let decision = words.first(where: { $0 == "denied" || $0 == "granted" }) {
-            out["seresult"] = decision
+            body("seresult", decision)
             if let open = words.firstIndex(of: "{"), let close = words.firstIndex(of: "}"), open < close {
-                out["seperms"] = words[(open + 1)..<close].joined(separator: ",")
+                body("seperms", words[(open + 1)..<close].joined(separator: ","))
             }
         }
-        return out
     }
 
     /// `user:role:type:level[:category]` into `subj_user`, `subj_role`, `subj_domain`, `subj_level`,
     /// `subj_category` (AppArmor labels without colons are kept whole).
-    static func splitContext(_ value: String, prefix: String, into out: inout [String: String]) {
-        let parts = value.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false)
+    static func splitContext(_ value: String, prefix: String, _ body: (String, String) -> Void) {
+        var parts: [Substring] = []
+        var start = value.startIndex
+        var index = value.startIndex
+        while index < value.endIndex, parts.count < 4 {
+            if value[index] == ":" {
+                parts.append(value[start..<index])
+                start = value.index(after: index)
+            }
+            index = value.index(after: index)
+        }
+        parts.append(value[start...])
         guard parts.count >= 3 else {
-            out[prefix] = value
+            body(prefix, value)
             return
         }
-        out["\(prefix)_user"] = String(parts[0])
-        out["\(prefix)_role"] = String(parts[1])
-        out["\(prefix)_domain"] = String(parts[2])
-        if parts.count > 3 { out["\(prefix)_level"] = String(parts[3]) }
-        if parts.count > 4 { out["\(prefix)_category"] = String(parts[4]) }
+        let names = ["_user", "_role", "_domain", "_level", "_category"]
+        for (i, part) in parts.enumerated() { body(prefix + names[i], String(part)) }
     }
 }

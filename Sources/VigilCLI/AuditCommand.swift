@@ -56,10 +56,9 @@ extension Commands {
         }
         var pipeline = AuditLogPipeline(hostname: nil)
         let writer = BufferedOutput(fd: STDOUT_FILENO)
-        let encoder = JSON.encoder()
         let emit: (Event) throws -> Void = { event in
             if json {
-                writer.append(try encoder.encode(event))
+                writer.append(event)
             } else {
                 writer.append(Self.textLine(event))
             }
@@ -89,7 +88,7 @@ extension Commands {
         }
         let s = pipeline.summary
         Output.err(
-            "\(label): \(s.lines) lines, \(s.records) records, \(s.events) events, \(s.lostSerials) lost serials in \(s.lossReports) gaps, \(s.unparsableLines) unparsable lines"
+            "\(label): \(s.lines) lines, \(s.records) records, \(s.events) events, \(s.lostSerials) lost serials in \(s.lossReports) gaps, \(s.unparsableLines) unparsable lines, \(s.problems) problems"
         )
         return s.unparsableLines > 0 || s.lostSerials > 0 ? 4 : 0
     }
@@ -111,8 +110,9 @@ final class BufferedOutput {
         buffer.reserveCapacity(1 << 17)
     }
 
-    func append(_ data: Data) {
-        buffer.append(contentsOf: data)
+    /// The event as JSON (the same bytes `JSON.encoder()` writes).
+    func append(_ event: Event) {
+        EventJSON.append(event, to: &buffer)
         if buffer.count >= 1 << 16 { flush() }
     }
 
