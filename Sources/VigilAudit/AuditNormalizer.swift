@@ -315,9 +315,11 @@ public struct AuditNormalizer: Sendable {
         }.joined(separator: " ")
     }
 
-    /// Every field of every record, interpreted; the first occurrence under its name, later ones as `TYPE[i].field`.
+    /// Every field of every record, interpreted; the first occurrence under its name, later different values as
+    /// `TYPE[i].field` (i counts records of that type).
     static func unmapped(_ event: AuditEvent) -> [String: String] {
         var out: [String: String] = [:]
+        out.reserveCapacity(event.records.reduce(2) { $0 + $1.fields.count + 2 })
         if let kind = event.kind { out["type"] = kind.typeName }
         let keys = event.keys
         if !keys.isEmpty { out["key"] = keys.joined(separator: ",") }
@@ -325,9 +327,7 @@ public struct AuditNormalizer: Sendable {
         for record in event.records {
             let index = typeCounts[record.type, default: 0]
             typeCounts[record.type] = index + 1
-            var seen: Set<String> = []
             record.forEachInterpretedField { name, value in
-                guard seen.insert(name).inserted else { return }
                 if let existing = out[name] {
                     if existing != value { out["\(record.typeName)[\(index)].\(name)"] = value }
                 } else {

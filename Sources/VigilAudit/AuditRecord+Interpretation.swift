@@ -48,6 +48,11 @@ extension AuditRecord {
         for field in fields {
             if field.encoding == .null || field.value == "?" || field.value.isEmpty { continue }
             let value = field.value
+            // Most fields need no interpretation; skip the string comparisons below for them.
+            if !AuditRecord.mayNeedInterpretation(field.name) {
+                body(field.name, value)
+                continue
+            }
             switch field.name {
             case "key":
                 continue
@@ -93,6 +98,20 @@ extension AuditRecord {
 
     /// `user:role:type:level[:category]` into `subj_user`, `subj_role`, `subj_domain`, `subj_level`,
     /// `subj_category` (AppArmor labels without colons are kept whole).
+    /// False for names that no case of `forEachInterpretedField` handles (checked on length and first byte).
+    @inline(__always)
+    static func mayNeedInterpretation(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard let first = utf8.first, utf8.count >= 3, utf8.count <= 12 else { return false }
+        switch first {
+        case UInt8(ascii: "k"), UInt8(ascii: "a"), UInt8(ascii: "s"), UInt8(ascii: "e"), UInt8(ascii: "o"),
+            UInt8(ascii: "l"), UInt8(ascii: "r"):
+            return true
+        default:
+            return false
+        }
+    }
+
     static func splitContext(_ value: String, prefix: String, _ body: (String, String) -> Void) {
         var parts: [Substring] = []
         var start = value.startIndex

@@ -55,7 +55,7 @@ public enum EventJSON {
         if let unmapped = e.unmapped {
             w.key("unmapped")
             w.open()
-            for (k, v) in unmapped.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            for (k, v) in unmapped.sorted(by: { precedes($0.key, $1.key) }) {
                 w.string(k, v)
             }
             w.close()
@@ -70,6 +70,23 @@ public enum EventJSON {
         var bytes: [UInt8] = []
         append(event, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// UTF-8 byte order, as Foundation's encoder sorts keys, comparing contiguous bytes.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let n = min(pa.count, pb.count)
+                var i = 0
+                while i < n {
+                    if pa[i] != pb[i] { return pa[i] < pb[i] }
+                    i += 1
+                }
+                return pa.count < pb.count
+            }
+        }
     }
 
     private static func user(_ u: User, _ w: inout Writer) {

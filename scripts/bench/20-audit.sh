@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Audit log parsing: `vigil audit parse --json` beside laurel and `ausearch -i` on the same large raw
+# log (go-libaudit corpus events repeated with fresh serials), alternating runs, medians and ratios.
+# Records/s is over wall time; CPU seconds (user+sys) are shown too, as the machine may be shared.
+set -euo pipefail
+bin="${VIGIL_BIN:-.build/release}"
+records="${AUDIT_BENCH_RECORDS:-1000000}"
+corpora="${VIGIL_CORPORA:-../shared/corpora}/audit/go-libaudit"
+if [ ! -d "$corpora" ]; then echo "== audit: SKIPPED (corpus $corpora not found)"; exit 0; fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$bin/vigil-bench" audit generate "$work/big.log" "$records" "$corpora" > "$work/gen.txt"
+n=$(awk '/audit_input_records/{print $2}' "$work/gen.txt")
+bytes=$(awk '/audit_input_bytes/{print $2}' "$work/gen.txt")
+mkdir -p "$work/laurel"
+cat > "$work/laurel.conf" <<CONF
+directory = "$work/laurel"
+[auditlog]
+file = "audit.log"
+CONF
+have_laurel=$(command -v laurel || true)
+have_ausearch=$(command -v ausearch || true)
+echo "== audit parse: $n records, $((bytes / 1000000)) MB raw (median of 3 runs, alternating)"
+TIMEFORMAT='%R %U %S'
+measure() { # name command… ; appends "wall cpu" to $work/NAME
+  local name=$1; shift
+  { time "$@" > /dev/null 2>&1; } 2>> "$work/$name.t" || true
+}
+for i in 1 2 3; do
+  measure vigil "$bin/vigil" audit parse --json "$work/big.log"
+  if [ -n "$have_laurel" ]; then rm -f "$work/laurel/"*; measure laurel sh -c "laurel -c '$work/laurel.conf' < '$work/big.log'"; fi
+  if [ -n "$have_ausearch" ]; then measure ausearch ausearch -if "$work/big.log" -i; fi
+done
+median_wall() { awk '{print $1}' "$work/$1.t" | sort -g | sed -n 2p; }
+median_cpu() { awk '{print $2 + $3}' "$work/$1.t" | sort -g | sed -n 2p; }
+vw=$(median_wall vigil); vc=$(median_cpu vigil)
+printf '%-22s %10s %14s %10s %16s\n' "tool" "wall s" "records/s" "CPU s" "vigil speed-up"
+printf '%-22s %10.2f %14.0f %10.2f %16s\n' "vigil audit parse" "$vw" "$(echo "$n / $vw" | bc -l)" "$vc" "1.00"
+for peer in laurel ausearch; do
+  if [ -s "$work/$peer.t" ]; then
+    pw=$(median_wall "$peer"); pc=$(median_cpu "$peer")
+    printf '%-22s %10.2f %14.0f %10.2f %16.2f\n' "$peer" "$pw" "$(echo "$n / $pw" | bc -l)" "$pc" "$(echo "$pw / $vw" | bc -l)"
+  else
+    printf '%-22s %10s\n' "$peer" "not installed (scripts/install-deps bench)"
+  fi
+done
+echo "-- in process (vigil-bench, no output):"
+"$bin/vigil-bench" audit parse "$work/big.log" 3
