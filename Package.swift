@@ -39,7 +39,8 @@ let package = Package(
             name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilAudit"]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
-        .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto", "VigilAudit"]),
+        .executableTarget(
+            name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto", "VigilAudit", "VigilAuditSensor"]),
 
         // Fakes beside the real things, for tests.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"]),

@@ -1,5 +1,6 @@
 import Foundation
 import VigilAudit
+import VigilAuditSensor
 import VigilCore
 
 extension Benchmarks {
@@ -143,4 +144,51 @@ extension Benchmarks {
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension Benchmarks {
+    /// `audit-sensor N`: owns the audit stream with an exec rule, starts N short processes from a child shell
+    /// and prints the sensor's own CPU seconds (`audit_sensor_cpu_s`) once all their exec events arrived.
+    /// Needs root; restores the kernel's audit rules and status.
+    static func auditSensor(_ arguments: [String]) throws {
+        let count = Int(arguments.first ?? "") ?? 20000
+        let marker = "vigil-burst-\(UInt32.random(in: 0...UInt32.max))"
+        let sensor = AuditSensor(
+            configuration: .init(rules: ["-a always,exit -F arch=b64 -S execve -k exec"], mode: .owner))
+        sensor.normalizer.processes.seedFromProc()
+        let start = cpuSeconds()
+        try sensor.start()
+        var seen = 0
+        do {
+            let burst = Process()
+            burst.executableURL = URL(fileURLWithPath: "/bin/sh")
+            burst.arguments = ["-c", "i=0; while [ $i -lt \(count) ]; do /bin/true \(marker); i=$((i+1)); done"]
+            try burst.run()
+            var idle = 0
+            while burst.isRunning || idle < 20 {
+                var got = false
+                try sensor.poll(timeout: 50) { event in
+                    got = true
+                    if event.process?.cmdLine?.hasSuffix(marker) == true { seen += 1 }
+                }
+                idle = got ? 0 : idle + 1
+                if !burst.isRunning && seen >= count { break }
+            }
+        } catch {
+            try? sensor.stop()
+            throw error
+        }
+        try sensor.stop()
+        let cpu = cpuSeconds() - start
+        print("audit_sensor_processes \(count) started, \(seen) exec events received")
+        print("audit_sensor_cpu_s \(String(format: "%.2f", cpu)) s")
+        print("audit_sensor_stats \(sensor.statistics)")
+    }
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+            + Double(usage.ru_stime.tv_usec) / 1e6
+    }
 }

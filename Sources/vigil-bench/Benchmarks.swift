@@ -11,6 +11,7 @@ enum Benchmarks {
     static let all: [(name: String, summary: String, run: Run)] = [
         ("sha256", "SHA-256 MB/s on 16 KiB blocks and hashes/s on 200-byte messages", sha256),
         ("audit", "audit log: generate a large input, records/s of parsing and normalizing", audit),
+        ("audit-sensor", "live audit sensor: own CPU seconds while N processes start (root)", auditSensor),
     ]
 
     /// Median of `runs` measurements of `body`, in seconds.

@@ -46,3 +46,46 @@ for peer in laurel ausearch; do
 done
 echo "-- in process (vigil-bench, no output):"
 "$bin/vigil-bench" audit parse "$work/big.log" 3
+
+# Live: CPU seconds of the audit sensor during a burst of short processes, beside auditd's own CPU for the
+# same burst with the same exec rule writing to disk. Root only; the kernel's audit state is restored and
+# auditd is stopped afterwards.
+burst="${AUDIT_BURST:-20000}"
+if [ "$(id -u)" -ne 0 ]; then echo "-- live burst: SKIPPED (needs root)"; exit 0; fi
+if pgrep -x auditd > /dev/null; then echo "-- live burst: SKIPPED (an auditd is already running)"; exit 0; fi
+echo "== audit live burst: $burst processes (/bin/true), rule -a always,exit -F arch=b64 -S execve"
+sensor_out=$("$bin/vigil-bench" audit-sensor "$burst")
+sensor_cpu=$(awk '/audit_sensor_cpu_s/{print $2}' <<<"$sensor_out")
+echo "$sensor_out" | grep audit_sensor_processes
+if ! command -v auditd > /dev/null || ! command -v auditctl > /dev/null; then
+  printf '%-22s %10s\n' "vigil sensor CPU s" "$sensor_cpu"; echo "auditd not installed"; exit 0
+fi
+prev_enabled=$(auditctl -s | awk '/^enabled/{print $2}')
+mkdir -p "$work/auditd/plugins"
+sed -e "s|^log_file.*|log_file = $work/auditd/audit.log|" -e '/^plugin_dir/d' /etc/audit/auditd.conf > "$work/auditd/auditd.conf"
+echo "plugin_dir = $work/auditd/plugins" >> "$work/auditd/auditd.conf"
+chmod 0640 "$work/auditd/auditd.conf"
+auditd -n -c "$work/auditd" > /dev/null 2>&1 &
+auditd_pid=$!
+restore() {
+  kill "$auditd_pid" 2>/dev/null || true
+  wait "$auditd_pid" 2>/dev/null || true
+  auditctl -D > /dev/null 2>&1 || true
+  auditctl -e "$prev_enabled" > /dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap restore EXIT
+sleep 1
+auditctl -e 1 > /dev/null
+auditctl -a always,exit -F arch=b64 -S execve -k exec
+ticks=$(getconf CLK_TCK)
+cpu_of() { awk -v t="$ticks" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+c0=$(cpu_of "$auditd_pid")
+sh -c "i=0; while [ \$i -lt $burst ]; do /bin/true vigil-burst; i=\$((i+1)); done"
+sleep 2
+c1=$(cpu_of "$auditd_pid")
+auditd_cpu=$(echo "$c1 - $c0" | bc -l)
+lines=$(grep -c 'vigil-burst\|type=EXECVE' "$work/auditd/audit.log" || true)
+printf '%-22s %10s %10s %8s\n' "burst CPU s" "vigil" "auditd" "ratio"
+printf '%-22s %10.2f %10.2f %8.2f\n' "$burst processes" "$sensor_cpu" "$auditd_cpu" "$(echo "$sensor_cpu / $auditd_cpu" | bc -l)"
+echo "(auditd wrote $lines EXECVE lines to its log)"
