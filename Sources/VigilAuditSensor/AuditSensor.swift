@@ -79,13 +79,8 @@ public final class AuditSensor {
     /// Opens the sockets, records the current state, takes the stream (or joins the multicast group),
     /// sets limits and installs the rules. On failure, whatever was changed is restored before throwing.
     public func start() throws {
-        let parsed = try configuration.rules.map { text in
-            do {
-                return try AuditRuleParser().parseRule(text).encoded()
-            } catch {
-                throw error
-            }
-        }
+        let parser = AuditRuleParser()
+        let parsed = try configuration.rules.map { try parser.parseRule($0).encoded() }
         let control = try AuditNetlink()
         self.control = control
         let before = try control.status()
