@@ -62,8 +62,8 @@ public struct AuditAssembler {
             return
         }
         if open[serial] != nil {
-            open[serial]!.records.append(record)
-            open[serial]!.lastSeen = now
+            open[serial]?.records.append(record)
+            open[serial]?.lastSeen = now
         } else {
             open[serial] = Pending(records: [record], lastSeen: now)
             order.append(serial)
