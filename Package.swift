@@ -39,10 +39,11 @@ let package = Package(
         // Fakes beside the real things, for tests.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"]),
 
-        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "VigilTestSupport"]),
-        .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
-        .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"]),
-        .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
+        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "VigilTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
