@@ -65,3 +65,19 @@ import VigilCrypto
         #expect(uri.contains("algorithm=SHA1&digits=6&period=30"))
     }
 }
+
+@Suite struct TOTPProvisioningTests {
+    @Test(
+        "labels are percent-encoded as ASCII",
+        arguments: [
+            ("Müller GmbH", "bob", "M%C3%BCller%20GmbH%3Abob", "M%C3%BCller%20GmbH"),
+            ("Vigil", "名前", "Vigil%3A%E5%90%8D%E5%89%8D", "Vigil"),
+            ("a&b=c", "x?y#z", "a%26b%3Dc%3Ax%3Fy%23z", "a%26b%3Dc"),
+        ])
+    func encoding(issuer: String, account: String, label: String, issuerParam: String) {
+        let uri = TOTP(secret: [1, 2, 3, 4, 5]).provisioningURI(issuer: issuer, account: account)
+        #expect(uri.hasPrefix("otpauth://totp/\(label)?secret="))
+        #expect(uri.contains("&issuer=\(issuerParam)&"))
+        #expect(uri.allSatisfy { $0.isASCII })
+    }
+}
