@@ -110,7 +110,7 @@ public final class SHA256 {
         var digest = SHA256Digest()
         var length: UInt32 = 0
         let ok = withUnsafeMutableBytes(of: &digest.words) { raw in
-            EVP_DigestFinal_ex(context, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), &length)
+            EVP_DigestFinal_ex(context, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), &length)
         }
         precondition(ok == 1 && length == 32, "EVP_DigestFinal_ex(SHA256) failed")
         reset()

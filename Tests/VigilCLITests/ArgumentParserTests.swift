@@ -262,3 +262,27 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(text == (try Fixtures.string(fixture)))
     }
 }
+
+@Suite struct ArgumentParserGarbageTests {
+    /// Odd words in every position: the parser answers with a result or a UsageError, never a crash.
+    static let words = [
+        "", "-", "--", "---", "-=", "--=", "--=x", "=", "-\u{0}", "\u{0}", "--db\u{0}", "💥", "--💥", "-💥",
+        String(repeating: "x", count: 10_000), "--" + String(repeating: "y", count: 2_000), "fim", "check", "--db",
+        "--json", "help", "-h",
+    ]
+
+    @Test(arguments: words)
+    func garbageWord(word: String) {
+        for prefix in [[], ["fim"], ["fim", "check"], ["fim", "check", "--db"], ["up"], ["archive", "verify"]] {
+            for arguments in [prefix + [word], prefix + [word, word], prefix + [word, "--help"]] {
+                do {
+                    _ = try ArgumentParser.parse(arguments, root: TestCommands.root)
+                } catch let error as UsageError {
+                    #expect(!error.message.isEmpty)
+                } catch {
+                    Issue.record("\(arguments.map { $0.prefix(20) }): unexpected \(error)")
+                }
+            }
+        }
+    }
+}
