@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Vigil: host intrusion detection, file integrity monitoring, vulnerability assessment,
 // a tamper-evident archive and PCI DSS evidence for Linux fleets.
+import Foundation
 import PackageDescription
 
 /// A C library from Debian's apt, wrapped as a system-library target.
@@ -55,3 +56,10 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fixture files (Tests/<Module>Tests/Fixtures/) are read by path through VigilTestSupport.Fixtures,
+// not built as resources: exclude them so SwiftPM does not warn about unhandled files.
+for target in package.targets where target.type == .test {
+    let fixtures = "\(Context.packageDirectory)/Tests/\(target.name)/Fixtures"
+    if FileManager.default.fileExists(atPath: fixtures) { target.exclude.append("Fixtures") }
+}
