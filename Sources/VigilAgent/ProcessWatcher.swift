@@ -19,8 +19,10 @@ public final class ProcessWatcher {
     private var cache: [Int: ProcEntry] = [:]
 
     /// - Parameter reportExisting: whether processes running at the first scan are reported.
-    public init(reader: ProcReader = ProcReader(), host: HostFacts, users: UserDirectory = .load(),
-                redactor: Redactor = Redactor(), reportExisting: Bool = false, clock: any Clock = SystemClock()) {
+    public init(
+        reader: ProcReader = ProcReader(), host: HostFacts, users: UserDirectory = .load(),
+        redactor: Redactor = Redactor(), reportExisting: Bool = false, clock: any Clock = SystemClock()
+    ) {
         self.reader = reader
         self.host = host
         self.users = users
@@ -81,8 +83,9 @@ public final class ProcessWatcher {
             loginUser: entry.loginUID.map { users.user($0) },
             session: entry.sessionID.map { Session(uid: String($0)) },
             parentProcess: parent.map {
-                ParentProcess(pid: $0.pid, name: $0.name, cmdLine: redactor.redact($0.arguments.joined(separator: " ")),
-                              file: $0.executable.map { FileObject(path: $0) }, user: users.user($0.uid))
+                ParentProcess(
+                    pid: $0.pid, name: $0.name, cmdLine: redactor.redact($0.arguments.joined(separator: " ")),
+                    file: $0.executable.map { FileObject(path: $0) }, user: users.user($0.uid))
             },
             lineage: lineage.isEmpty ? nil : lineage, createdTime: time)
         return Event(

@@ -121,7 +121,9 @@ public struct Redactor: Sendable {
                 if digits.count > 19 { return nil }
                 continue
             }
-            if b == 32 || b == 45, separator == nil || separator == b, index + 1 < bytes.count, isDigit(bytes[index + 1]) {
+            if b == 32 || b == 45, separator == nil || separator == b, index + 1 < bytes.count,
+                isDigit(bytes[index + 1])
+            {
                 separator = b
                 index += 1
                 continue

@@ -3,7 +3,7 @@ import Synchronization
 import VigilCore
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// Sends queued events to the server in batches, retrying with exponential backoff and jitter.
