@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "VigilCrypto", dependencies: ["VigilCore", "COpenSSL"]),
         .target(name: "VigilSystem", dependencies: ["VigilCore", "CLinux"]),
         .target(name: "VigilYAML", dependencies: ["VigilCore", "CYAML"]),
-        .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite", "CZstd"]),
+        .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite", "CPostgres", "CZstd"]),
         .target(name: "VigilHTTP", dependencies: ["VigilCore", "CMicroHTTPD"]),
         // Wiring: the agent and the server.
         .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem"]),
