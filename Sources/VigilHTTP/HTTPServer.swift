@@ -17,9 +17,11 @@ public final class HTTPServer: @unchecked Sendable {
         public var connectionTimeout: Int
         public var connectionLimit: Int
 
-        public init(host: String = "127.0.0.1", port: UInt16 = 8470, maxBodyBytes: Int = 16 << 20,
-                    threads: Int = max(2, ProcessInfo.processInfo.activeProcessorCount),
-                    connectionTimeout: Int = 30, connectionLimit: Int = 1024) {
+        public init(
+            host: String = "127.0.0.1", port: UInt16 = 8470, maxBodyBytes: Int = 16 << 20,
+            threads: Int = max(2, ProcessInfo.processInfo.activeProcessorCount),
+            connectionTimeout: Int = 30, connectionLimit: Int = 1024
+        ) {
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
@@ -68,15 +70,18 @@ public final class HTTPServer: @unchecked Sendable {
             let started = withUnsafeMutablePointer(to: &storage) { address in
                 address.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                     options.withUnsafeMutableBufferPointer { items in
-                        vigil_mhd_start(UInt32(flags), configuration.port, accessHandler, context, requestCompleted, nil,
-                                        sa, items.baseAddress)
+                        vigil_mhd_start(
+                            UInt32(flags), configuration.port, accessHandler, context, requestCompleted, nil,
+                            sa, items.baseAddress)
                     }
                 }
             }
             guard let started else {
                 throw HTTPServerError(
                     code: "http.listen",
-                    message: "cannot listen on \(configuration.host):\(configuration.port); the port may be in use (choose another with --listen) or the address is not on this host")
+                    message:
+                        "cannot listen on \(configuration.host):\(configuration.port); the port may be in use (choose another with --listen) or the address is not on this host"
+                )
             }
             current = started
             boundPort.store(vigil_mhd_bound_port(started), ordering: .releasing)
@@ -117,22 +122,26 @@ public final class HTTPServer: @unchecked Sendable {
             }
             return AF_INET6
         }
-        throw HTTPServerError(code: "http.address",
-                              message: "'\(host)' is not an IP address; give the listen address as 127.0.0.1, ::1 or 0.0.0.0")
+        throw HTTPServerError(
+            code: "http.address",
+            message: "'\(host)' is not an IP address; give the listen address as 127.0.0.1, ::1 or 0.0.0.0")
     }
 
     /// One request's state between libmicrohttpd's calls: the body read so far.
     final class RequestState {
         var body: [UInt8] = []
         var tooLarge = false
+        /// Bytes of an oversize body read and thrown away (see the access handler).
+        var discarded = 0
         var answered = false
     }
 
-    func answer(connection: OpaquePointer, response: HTTPResponse, method: String) -> MHD_Result {
+    func answer(connection: OpaquePointer, response: HTTPResponse) -> MHD_Result {
         var body = response.body
-        let isHead = method == "HEAD"
+        // The whole body even for HEAD: libmicrohttpd sends no body for HEAD itself, and the Content-Length it
+        // derives from the buffer must be the one GET would send (RFC 9110 §9.3.2), not 0.
         let created = body.withUnsafeMutableBytes { raw -> OpaquePointer? in
-            MHD_create_response_from_buffer(isHead ? 0 : raw.count, raw.baseAddress, .RESPMEM_MUST_COPY)
+            MHD_create_response_from_buffer(raw.count, raw.baseAddress, .RESPMEM_MUST_COPY)
         }
         guard let created else { return .NO }
         defer { MHD_destroy_response(created) }
@@ -161,14 +170,17 @@ public final class HTTPServer: @unchecked Sendable {
         let query = Collector(lowercase: false)
         MHD_get_connection_values(connection, .HEADER_KIND, iterator, Unmanaged.passUnretained(headers).toOpaque())
         MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, iterator, Unmanaged.passUnretained(query).toOpaque())
-        return HTTPRequest(method: method, path: url, query: query.values, headers: headers.values, body: body,
-                           remoteAddress: Self.address(vigil_mhd_client_address(connection)))
+        return HTTPRequest(
+            method: method, path: url, query: query.values, headers: headers.values, body: body,
+            remoteAddress: Self.address(vigil_mhd_client_address(connection)))
     }
 
     static func address(_ sa: UnsafePointer<sockaddr>?) -> String? {
         guard let sa else { return nil }
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        func text() -> String { String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        func text() -> String {
+            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         switch Int32(sa.pointee.sa_family) {
         case AF_INET:
             return sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
@@ -204,7 +216,7 @@ private let accessHandler: MHD_AccessHandlerCallback = {
         {
             state.tooLarge = true
             state.answered = true
-            return server.answer(connection: connection, response: HTTPServer.tooLargeResponse(server), method: methodText)
+            return server.answer(connection: connection, response: HTTPServer.tooLargeResponse(server))
         }
         return .YES
     }
@@ -213,11 +225,19 @@ private let accessHandler: MHD_AccessHandlerCallback = {
         let count = uploadSize.pointee
         uploadSize.pointee = 0
         if state.answered { return .YES }
+        // libmicrohttpd accepts a response only before the body is read or after all of it is (it refuses one
+        // queued mid-upload and the client would see the connection drop with no answer). So an oversize body
+        // with no declared length (chunked) is read and thrown away, then answered 413 — up to as much again as
+        // the limit; past that the connection is closed without an answer.
+        if state.tooLarge {
+            state.discarded += count
+            return state.discarded > 2 * server.configuration.maxBodyBytes ? .NO : .YES
+        }
         if state.body.count + count > server.configuration.maxBodyBytes {
             state.tooLarge = true
+            state.discarded = state.body.count + count
             state.body = []
-            state.answered = true
-            return server.answer(connection: connection, response: HTTPServer.tooLargeResponse(server), method: methodText)
+            return .YES
         }
         if let uploadData {
             uploadData.withMemoryRebound(to: UInt8.self, capacity: count) { pointer in
@@ -228,11 +248,15 @@ private let accessHandler: MHD_AccessHandlerCallback = {
     }
     if state.answered { return .YES }
     state.answered = true
-    let request = server.buildRequest(connection: connection, url: url.map { String(cString: $0) } ?? "/",
-                                      method: methodText, body: state.body)
+    if state.tooLarge {
+        return server.answer(connection: connection, response: HTTPServer.tooLargeResponse(server))
+    }
+    let request = server.buildRequest(
+        connection: connection, url: url.map { String(cString: $0) } ?? "/",
+        method: methodText, body: state.body)
     state.body = []
     let response = server.handler(request)
-    return server.answer(connection: connection, response: response, method: methodText)
+    return server.answer(connection: connection, response: response)
 }
 
 /// Frees a request's state whatever way it ended (completed, timed out, client gone).
@@ -244,9 +268,11 @@ private let requestCompleted: MHD_RequestCompletedCallback = { _, _, requestCont
 
 extension HTTPServer {
     static func tooLargeResponse(_ server: HTTPServer) -> HTTPResponse {
-        var response = HTTPError(status: 413, code: "body-too-large",
-                                 message: "the request body is over \(server.configuration.maxBodyBytes) bytes; send smaller batches")
-            .response
+        var response = HTTPError(
+            status: 413, code: "body-too-large",
+            message: "the request body is over \(server.configuration.maxBodyBytes) bytes; send smaller batches"
+        )
+        .response
         response.headers.append(("Connection", "close"))
         return response
     }
