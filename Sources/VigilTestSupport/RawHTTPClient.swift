@@ -26,6 +26,8 @@ public struct RawHTTPResponse: Sendable {
 /// What went wrong talking to a test server.
 public struct RawHTTPError: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) { self.description = description }
 }
 
 /// A deliberately small HTTP/1.1 client on a plain TCP socket, for tests that must control the exact bytes
