@@ -35,15 +35,16 @@ public struct Redactor: Sendable {
             // --password secret
             (#"(?i)(?:^|\s)--(?:password|passwd|pass|pwd|secret|token|api-key|apikey)\s+(?!-)(\S+)"#, 1),
             // mysql/mariadb -psecret (attached value)
-            (#"(?:^|\s)(?:\S*/)?(?:mysql|mysqldump|mariadb|mysqladmin)\b.*?\s-p([^\s-]\S*)"#, 1),
+            // (The gap to -p is bounded: an unbounded `.*?` made a long line full of "mysql" quadratic.)
+            (#"(?:^|\s)(?:\S*/)?(?:mysql|mysqldump|mariadb|mysqladmin)\b[^\n]{0,256}?\s-p([^\s-]\S*)"#, 1),
             // sshpass -p secret
-            (#"(?:^|\s)(?:\S*/)?sshpass\b.*?\s-p\s*(\S+)"#, 1),
+            (#"(?:^|\s)(?:\S*/)?sshpass\b[^\n]{0,256}?\s-p\s*(\S+)"#, 1),
             // curl -u user:secret / --user user:secret
             (#"(?:^|\s)(?:-u|--user)\s*[^\s:]+:(\S+)"#, 1),
             // Authorization: Bearer xyz / Basic xyz (header in any form)
             (#"(?i)(authorization\s*[:=]\s*(?:bearer|basic|token|digest)?\s*)([^\s'"]+)"#, 2),
-            // scheme://user:secret@host
-            (#"[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]+:([^\s/@]+)@"#, 1),
+            // scheme://user:secret@host (a scheme is short: an unbounded one made a long word quadratic)
+            (#"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s/:@]+:([^\s/@]+)@"#, 1),
             // AWS access key ids
             (#"\b((?:AKIA|ASIA|AIDA|AROA)[0-9A-Z]{16})\b"#, 1),
             // aws_secret_access_key = value

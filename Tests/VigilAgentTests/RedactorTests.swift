@@ -139,6 +139,34 @@ import VigilAgent
         #expect(Redactor.luhn(Array(digits.utf8)) == valid)
     }
 
+    /// Command lines any local user can start, built to make a backtracking pattern quadratic: the agent
+    /// redacts every command line on its one scan thread, so a slow redaction blinds the sensor. Each is
+    /// 128 KiB (one argument's limit, MAX_ARG_STRLEN). The time limit is a hang guard, not a measurement.
+    static let hostileLines: [String: String] = [
+        "one long word": String(repeating: "a", count: 128 << 10),
+        "base64 blob": String(repeating: "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0MTEx", count: (128 << 10) / 40),
+        "mysql repeated": String(repeating: "mysql x ", count: (128 << 10) / 8),
+        "sshpass repeated": String(repeating: "sshpass x ", count: (128 << 10) / 10),
+        "schemes repeated": String(repeating: "a://b:c", count: (128 << 10) / 7),
+        "curl users repeated": String(repeating: "-u a", count: (128 << 10) / 4),
+        "key headers repeated": String(repeating: "-----BEGIN RSA PRIVATE KEY----- ", count: (128 << 10) / 32),
+        "tokens repeated": String(repeating: "A_TOKEN ", count: (128 << 10) / 8),
+        "digits and spaces": String(repeating: "4 ", count: 64 << 10),
+    ]
+
+    @Test(.timeLimit(.minutes(1)), arguments: hostileLines.keys.sorted())
+    func hostileLongLinesAreRedactedWithoutBlowingUp(name: String) throws {
+        let line = try #require(Self.hostileLines[name])
+        let output = Self.redactor.redact(line)
+        #expect(!output.isEmpty)
+    }
+
+    @Test func aSecretAfterALongWordIsStillMasked() {
+        let input = String(repeating: "x", count: 60) + "https://bob:hunter2@db.example.com/x"
+        #expect(
+            Self.redactor.redact(input) == String(repeating: "x", count: 60) + "https://bob:********@db.example.com/x")
+    }
+
     @Test func noiseAndHugeLinesDoNotTrap() {
         var state: UInt64 = 42
         var bytes: [UInt8] = []
