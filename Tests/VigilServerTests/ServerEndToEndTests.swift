@@ -301,3 +301,47 @@ final class ServerFixture {
         try fixture.expectHealthy()
     }
 }
+
+/// The shipper against a server that refuses part of what it sends.
+@Suite struct ShipperRefusalTests {
+    static let host = ServerEndToEndTests.host
+
+    @Test func oneRefusedEventIsDroppedAndCountedAndTheRestAreStored() async throws {
+        let fixture = try ServerFixture()
+        var events = (0..<10).map { ServerEndToEndTests.event("r\($0)", cmd: "cmd \($0)") }
+        // A host whose clock ran ahead: the server refuses this event whatever batch it is in.
+        events[6] = ServerEndToEndTests.event("r6", cmd: "late", time: ServerFixture.now + 3 * 86_400_000)
+        let shipper = Shipper(server: fixture.url, token: ServerFixture.token, host: Self.host)
+        shipper.enqueue(events)
+        #expect(await shipper.flush())
+        #expect(shipper.statistics.sent == 9)
+        #expect(shipper.statistics.dropped == 1)
+        #expect(shipper.statistics.queued == 0)
+        #expect(try fixture.store.eventCount() == 9)
+        // Later events are not held up behind it.
+        shipper.enqueue([ServerEndToEndTests.event("later", cmd: "ls")])
+        #expect(await shipper.flush())
+        #expect(try fixture.store.eventCount() == 10)
+    }
+
+    @Test func aBatchOverTheServersEventLimitIsSplit() async throws {
+        let fixture = try ServerFixture(maxBatchEvents: 4)
+        let shipper = Shipper(server: fixture.url, token: ServerFixture.token, host: Self.host, maxBatch: 10)
+        shipper.enqueue((0..<10).map { ServerEndToEndTests.event("s\($0)", cmd: "cmd \($0)") })
+        #expect(await shipper.flush())
+        #expect(shipper.statistics.sent == 10)
+        #expect(shipper.statistics.dropped == 0)
+        #expect(try fixture.store.eventCount() == 10)
+    }
+
+    @Test func theQueueBoundDropsTheOldestAndCountsThem() {
+        let shipper = Shipper(
+            server: URL(fileURLWithPath: "/nonexistent"), token: "t", host: Self.host, maxQueue: 5, maxBatch: 2)
+        shipper.enqueue((0..<3).map { ServerEndToEndTests.event("q\($0)", cmd: "x") })
+        shipper.enqueue([])
+        #expect(shipper.statistics.queued == 3)
+        shipper.enqueue((3..<8).map { ServerEndToEndTests.event("q\($0)", cmd: "x") })
+        #expect(shipper.statistics.queued == 5)
+        #expect(shipper.statistics.dropped == 3)
+    }
+}
