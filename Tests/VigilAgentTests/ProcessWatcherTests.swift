@@ -108,6 +108,25 @@ import VigilTestSupport
         #expect(!json.contains("hunter2"))
     }
 
+    @Test func cardNumbersInPathsAndNamesOfTheProcessAndItsAncestorsAreMasked() throws {
+        let proc = try Self.baseTree()
+        let watcher = try Self.watcher(proc)
+        try proc.add(
+            pid: 950, ppid: 600, start: 510, name: "4222222222222", argv: ["runner"],
+            exe: "/srv/4111111111111111/bin/runner")
+        #expect(watcher.scan().count == 1)
+        try proc.add(
+            pid: 951, ppid: 950, start: 511, name: "4222222222222", argv: ["child"],
+            exe: "/srv/4111111111111111/bin/child")
+        let event = try #require(watcher.scan().first)
+        let json = String(decoding: try JSON.encoder().encode(event), as: UTF8.self)
+        #expect(!json.contains("4111111111111111"), "\(json)")
+        #expect(!json.contains("4222222222222"), "\(json)")
+        #expect(event.process?.parentProcess?.file?.path == "/srv/411111******1111/bin/runner")
+        #expect(event.process?.lineage?.first == "/srv/411111******1111/bin/runner")
+        #expect(event.message == "process started: /srv/411111******1111/bin/child")
+    }
+
     @Test func aParentThatExitedIsStillNamedFromTheCache() throws {
         let proc = try Self.baseTree()
         let watcher = try Self.watcher(proc)
