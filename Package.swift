@@ -37,7 +37,12 @@ let package = Package(
         .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem"]),
         .target(name: "VigilServer", dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP"]),
         // Command line: parsing and start-up only.
-        .target(name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore", "VigilHTTP", "VigilAgent", "VigilServer"]),
+        .target(
+            name: "VigilCLI",
+            dependencies: [
+                "VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore", "VigilHTTP", "VigilAgent",
+                "VigilServer",
+            ]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
         .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto"]),
@@ -51,7 +56,9 @@ let package = Package(
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilTestSupport"]),
         .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilTestSupport"]),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilTestSupport"]),
-        .testTarget(name: "VigilServerTests", dependencies: ["VigilServer", "VigilAgent", "VigilStore", "VigilHTTP", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilServerTests",
+            dependencies: ["VigilServer", "VigilAgent", "VigilStore", "VigilHTTP", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -22,7 +22,8 @@ public struct HostFacts: Sendable, Equatable {
         var os = "Linux"
         if let release = file("/etc/os-release") {
             for line in release.split(separator: "\n") where line.hasPrefix("PRETTY_NAME=") {
-                os = String(line.dropFirst("PRETTY_NAME=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+                os = String(line.dropFirst("PRETTY_NAME=".count)).trimmingCharacters(
+                    in: CharacterSet(charactersIn: "\"'"))
             }
         }
         let bootID = file("/proc/sys/kernel/random/boot_id") ?? "unknown"

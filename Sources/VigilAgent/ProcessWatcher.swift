@@ -19,8 +19,10 @@ public final class ProcessWatcher {
     private var cache: [Int: ProcEntry] = [:]
 
     /// - Parameter reportExisting: whether processes running at the first scan are reported.
-    public init(reader: ProcReader = ProcReader(), host: HostFacts, users: UserDirectory = .load(),
-                redactor: Redactor = Redactor(), reportExisting: Bool = false, clock: any Clock = SystemClock()) {
+    public init(
+        reader: ProcReader = ProcReader(), host: HostFacts, users: UserDirectory = .load(),
+        redactor: Redactor = Redactor(), reportExisting: Bool = false, clock: any Clock = SystemClock()
+    ) {
         self.reader = reader
         self.host = host
         self.users = users

@@ -24,8 +24,9 @@ extension Commands {
                 guard let server = URL(string: serverText), server.scheme == "http" || server.scheme == "https",
                     server.host != nil
                 else {
-                    throw UsageError("--server takes a URL such as http://127.0.0.1:8470/, not '\(serverText)'",
-                                     path: arguments.path)
+                    throw UsageError(
+                        "--server takes a URL such as http://127.0.0.1:8470/, not '\(serverText)'",
+                        path: arguments.path)
                 }
                 let token = try ServiceOptions.agentToken(at: try arguments.required("token-file"), create: false)
                 let agent = Agent(configuration: .init(server: server, token: token))

@@ -4,8 +4,9 @@ import VigilHTTP
 
 /// Option parsing shared by `up`, `server` and `agent`.
 enum ServiceOptions {
-    static let listen = OptionSpec("listen", .value(placeholder: "ADDR:PORT"),
-                                   help: "Address to serve HTTP on (default 127.0.0.1:8470; loopback only until TLS lands).")
+    static let listen = OptionSpec(
+        "listen", .value(placeholder: "ADDR:PORT"),
+        help: "Address to serve HTTP on (default 127.0.0.1:8470; loopback only until TLS lands).")
 
     /// Parses `ADDR:PORT` or `[V6]:PORT`; HTTP without TLS is allowed on loopback only.
     static func parseListen(_ text: String?, path: [String]) throws -> (host: String, port: UInt16) {
@@ -25,7 +26,8 @@ enum ServiceOptions {
             throw UsageError("--listen: '\(portText)' is not a port number (0–65535)", path: path)
         }
         guard host == "127.0.0.1" || host == "::1" || host == "localhost" else {
-            throw UsageError("--listen: plain HTTP is only served on loopback (127.0.0.1 or ::1) until TLS lands", path: path)
+            throw UsageError(
+                "--listen: plain HTTP is only served on loopback (127.0.0.1 or ::1) until TLS lands", path: path)
         }
         return (host == "localhost" ? "127.0.0.1" : host, port)
     }
@@ -39,15 +41,20 @@ enum ServiceOptions {
             }
             return token
         }
-        guard create else { throw CLIError("cannot read the agent token file \(path); give the server's token file with --token-file") }
+        guard create else {
+            throw CLIError("cannot read the agent token file \(path); give the server's token file with --token-file")
+        }
         let token = try SecureRandom.hexToken()
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         }
-        guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8),
-                                             attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data((token + "\n").utf8),
+                attributes: [.posixPermissions: 0o600])
         else { throw CLIError("cannot write the agent token file \(path); check the directory's permissions") }
         return token
     }

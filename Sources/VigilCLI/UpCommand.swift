@@ -19,13 +19,15 @@ extension Commands {
             exitCodes: [(1, "the server could not start (port in use, store unreadable)")],
             options: [
                 ServiceOptions.listen,
-                OptionSpec("data", .value(placeholder: "DIR"), help: "Where the store and tokens live (default ./.vigil)."),
+                OptionSpec(
+                    "data", .value(placeholder: "DIR"), help: "Where the store and tokens live (default ./.vigil)."),
             ],
             run: { arguments in
                 let (host, port) = try ServiceOptions.parseListen(arguments.value("listen"), path: arguments.path)
                 let data = arguments.value("data") ?? ".vigil"
-                try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: data, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
                 let token = try ServiceOptions.agentToken(at: "\(data)/agent.token", create: true)
                 let store = try SQLiteEventStore(path: "\(data)/vigil.db")
                 let server = Server(

@@ -19,4 +19,3 @@ public struct BatchAcknowledgement: Codable, Sendable, Equatable {
         self.duplicates = duplicates
     }
 }
-

@@ -15,8 +15,10 @@ public final class Server: Sendable {
         /// Most events in one batch.
         public var maxBatchEvents: Int
 
-        public init(http: HTTPServer.Configuration = .init(), agentToken: String, maxBatchBytes: Int = 64 << 20,
-                    maxBatchEvents: Int = 10_000) {
+        public init(
+            http: HTTPServer.Configuration = .init(), agentToken: String, maxBatchBytes: Int = 64 << 20,
+            maxBatchEvents: Int = 10_000
+        ) {
             self.http = http
             self.agentToken = agentToken
             self.maxBatchBytes = maxBatchBytes
@@ -47,14 +49,17 @@ public final class Server: Sendable {
     /// The bound port.
     public var port: UInt16 { http.port }
 
-    static func addRoutes(to router: inout Router, store: any EventStore, configuration: Configuration,
-                          clock: any Clock)
-    {
+    static func addRoutes(
+        to router: inout Router, store: any EventStore, configuration: Configuration,
+        clock: any Clock
+    ) {
         router.get("/healthz") { _ in .text("ok\n") }
         router.get("/static/vigil.css") { _ in .text(Dashboard.stylesheet, contentType: "text/css; charset=utf-8") }
         router.get("/") { _ in
-            .html(Dashboard.processPage(events: try store.recentEvents(classUID: .processActivity, limit: 200),
-                                        total: try store.eventCount(), now: clock.nowMilliseconds()))
+            .html(
+                Dashboard.processPage(
+                    events: try store.recentEvents(classUID: .processActivity, limit: 200),
+                    total: try store.eventCount(), now: clock.nowMilliseconds()))
         }
         router.post("/api/v1/events") { request in
             try authenticateAgent(request, token: configuration.agentToken)
@@ -75,8 +80,9 @@ public final class Server: Sendable {
             value.lowercased().hasPrefix("bearer ") ? String(value.dropFirst(7)) : nil
         }
         guard let presented, ConstantTime.equals(Array(presented.utf8), Array(token.utf8)) else {
-            throw HTTPError(status: 401, code: "unauthorized",
-                            message: "missing or wrong agent credential (Authorization: Bearer …)")
+            throw HTTPError(
+                status: 401, code: "unauthorized",
+                message: "missing or wrong agent credential (Authorization: Bearer …)")
         }
     }
 
@@ -84,8 +90,9 @@ public final class Server: Sendable {
         var request = request
         if let encoding = request.header("content-encoding")?.lowercased(), encoding != "identity" {
             guard encoding == "zstd" else {
-                throw HTTPError(status: 415, code: "unsupported-encoding",
-                                message: "Content-Encoding \(encoding) is not supported; send zstd or identity")
+                throw HTTPError(
+                    status: 415, code: "unsupported-encoding",
+                    message: "Content-Encoding \(encoding) is not supported; send zstd or identity")
             }
             do {
                 request.body = try Zstd.decompress(request.body, maxOutput: configuration.maxBatchBytes)
@@ -96,18 +103,23 @@ public final class Server: Sendable {
         }
         let batch = try request.decodeJSON(EventBatch.self)
         guard batch.events.count <= configuration.maxBatchEvents else {
-            throw HTTPError(status: 413, code: "batch-too-large",
-                            message: "a batch holds at most \(configuration.maxBatchEvents) events; send smaller batches")
+            throw HTTPError(
+                status: 413, code: "batch-too-large",
+                message: "a batch holds at most \(configuration.maxBatchEvents) events; send smaller batches")
         }
         let latest = now + 24 * 3600 * 1000
         for (index, event) in batch.events.enumerated() {
             guard !event.id.isEmpty, event.id.utf8.count <= 256 else {
-                throw HTTPError(status: 400, code: "invalid-event",
-                                message: "events[\(index)].uid must be 1 to 256 bytes")
+                throw HTTPError(
+                    status: 400, code: "invalid-event",
+                    message: "events[\(index)].uid must be 1 to 256 bytes")
             }
             guard event.time > 0, event.time <= latest else {
-                throw HTTPError(status: 400, code: "invalid-event",
-                                message: "events[\(index)].time is not a plausible time (more than a day in the future or before 1970); check the host's clock")
+                throw HTTPError(
+                    status: 400, code: "invalid-event",
+                    message:
+                        "events[\(index)].time is not a plausible time (more than a day in the future or before 1970); check the host's clock"
+                )
             }
         }
         return batch
