@@ -53,9 +53,10 @@ public final class Shipper: Sendable {
     /// Sends everything queued, batch by batch. Returns false when the server could not be reached
     /// (the events stay queued).
     ///
-    /// A batch the server refuses for its content (400, 413, 415: an event it will never take, a body over
-    /// its limit) is split in halves and resent, down to single events; a single event still refused is
-    /// dropped and counted in `dropped`. Retrying such a batch as it was would block every later event.
+    /// A batch the server refuses for its content (400: an event it will never take; 413: too many events or
+    /// bytes) is split in halves and resent, down to single events; a single event still refused is dropped
+    /// and counted in `dropped`. Retrying such a batch as it was would block every later event. Other
+    /// answers (401, 415, 5xx) are failures: the events stay queued, since splitting cannot help.
     @discardableResult
     public func flush() async -> Bool {
         var size = maxBatch
@@ -90,7 +91,7 @@ public final class Shipper: Sendable {
     /// The server refused a batch for what it holds; sending it again unchanged cannot succeed.
     struct Refused: Error {
         var status: Int
-        static let statuses: Set<Int> = [400, 413, 415]
+        static let statuses: Set<Int> = [400, 413]
     }
 
     func send(_ events: [Event]) async throws -> BatchAcknowledgement {
