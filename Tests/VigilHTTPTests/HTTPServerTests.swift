@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VigilHTTP
 import VigilTestSupport
@@ -231,6 +232,34 @@ import VigilTestSupport
             let raw = try RawHTTPClient.exchange(port: server.port, Array(text.utf8))
             if let response = try? RawHTTPClient.parse(raw) { #expect(response.status >= 400) }
             try Self.expectStillServing(server)
+        }
+    }
+
+    @Test(arguments: [
+        "GET /hello HTTP/1.1\r\nX-Big: \(String(repeating: "a", count: 200_000))\r\n\r\n",
+        "GET /\(String(repeating: "p", count: 200_000)) HTTP/1.1\r\n\r\n",
+        "GET /hello HTTP/1.1\r\n\(String(repeating: "X-A: b\r\n", count: 20_000))\r\n",
+    ])
+    func oversizeHeadsAreRefusedAndTheServerKeepsServing(text: String) throws {
+        try Self.withServer(timeout: 2) { (server: HTTPServer) throws in
+            let raw = try RawHTTPClient.exchange(port: server.port, Array(text.utf8))
+            if let response = try? RawHTTPClient.parse(raw) { #expect(response.status >= 400) }
+            try Self.expectStillServing(server)
+        }
+    }
+
+    @Test func concurrentClientsAreAllAnswered() throws {
+        try Self.withServer { (server: HTTPServer) throws in
+            let port = server.port
+            let results = Mutex<[Int]>([])
+            DispatchQueue.concurrentPerform(iterations: 64) { index in
+                let status =
+                    (try? RawHTTPClient.request(
+                        port: port, method: "POST", path: "/size", body: Array(repeating: 1, count: index)))
+                    .map { $0.text == "\(index)" ? $0.status : -1 } ?? 0
+                results.withLock { $0.append(status) }
+            }
+            #expect(results.withLock { $0 } == Array(repeating: 200, count: 64))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VigilAgent
 import VigilCore
@@ -9,7 +10,7 @@ import VigilTestSupport
 
 /// A real server on port 0 with an SQLite store in a temporary directory, fed by the agent's `Shipper`
 /// and by raw requests.
-final class ServerFixture {
+final class ServerFixture: Sendable {
     static let token = "agent-token-0123456789"
     static let now: Int64 = 1_764_787_800_000
     let directory: URL
@@ -289,6 +290,23 @@ final class ServerFixture {
         #expect(shipper.statistics.failures == 1)
         #expect(shipper.statistics.queued == 1)
         #expect(try fixture.store.eventCount() == 0)
+    }
+
+    @Test func concurrentAgentsAreAllStored() throws {
+        let fixture = try ServerFixture()
+        let statuses = Mutex<[Int]>([])
+        DispatchQueue.concurrentPerform(iterations: 16) { agent in
+            let host = Device(hostname: "host-\(agent)", uid: "machine-\(agent)")
+            for round in 0..<3 {
+                let events = (0..<10).map { Self.event("a\(agent)-\(round)-\($0)", cmd: "cmd") }
+                let status = (try? fixture.post(Self.batch(events, host: host)))?.status ?? 0
+                statuses.withLock { $0.append(status) }
+            }
+        }
+        #expect(statuses.withLock { $0 } == Array(repeating: 200, count: 48))
+        #expect(try fixture.store.eventCount() == 480)
+        let hosts = Set(try fixture.store.recentEvents(classUID: nil, limit: 1000).map(\.hostname))
+        #expect(hosts.count == 16)
     }
 
     @Test func unknownRoutesAndMethodsAreJSONErrors() throws {
