@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "VigilYAML", dependencies: ["VigilCore", "CYAML"]),
         .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite", "CZstd"]),
         .target(name: "VigilHTTP", dependencies: ["VigilCore", "CMicroHTTPD"]),
+        // Vulnerability assessment: inventories, version comparison, advisories, matching (pure).
+        .target(name: "VigilVuln", dependencies: ["VigilCore", "VigilYAML"]),
         // Command line: parsing and start-up only.
         .target(name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
@@ -47,6 +49,8 @@ let package = Package(
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilTestSupport"]),
         .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilVulnTests", dependencies: ["VigilVuln", "VigilTestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
