@@ -42,15 +42,15 @@ public struct Advisory: Sendable, Hashable, Codable {
         self.note = note
     }
 
-    /// Whether `version` is affected, and why (for the finding's `reason`); nil when not affected.
-    public func affects(_ version: String) -> String? {
+    /// Whether `version` is affected: why, and the fix of the span it falls in; nil when not affected.
+    public func match(_ version: String) -> (reason: String, fixed: String?)? {
         if status == .notAffected { return nil }
         if ranges.isEmpty && versions.isEmpty {
             if status == .fixAvailable { return nil }
-            return "every version of \(package) is affected (\(status.rawValue))"
+            return ("every version of \(package) is affected (\(status.rawValue))", nil)
         }
         if versions.contains(where: { scheme.compare(version, $0) == .equal }) {
-            return "\(version) is listed as affected"
+            return ("\(version) is listed as affected", ranges.lazy.compactMap(\.fixed).first)
         }
         for range in ranges where range.contains(version, scheme: scheme) {
             var words: [String] = []
@@ -58,8 +58,11 @@ public struct Advisory: Sendable, Hashable, Codable {
             if let fixed = range.fixed { words.append("< \(fixed)") }
             if let last = range.lastAffected { words.append("<= \(last)") }
             if let limit = range.limit { words.append("< \(limit) (limit)") }
-            return words.isEmpty ? "every version is affected" : words.joined(separator: ", ")
+            return (words.isEmpty ? "every version is affected" : words.joined(separator: ", "), range.fixed)
         }
         return nil
     }
+
+    /// Why `version` is affected, or nil when it is not.
+    public func affects(_ version: String) -> String? { match(version)?.reason }
 }

@@ -41,7 +41,7 @@ public enum Matcher {
                     for advisory in index.advisories(distribution: distribution, package: name)
                     where advisory.scheme == package.scheme {
                         matched = true
-                        guard !seen.contains(advisory.id), let why = advisory.affects(version) else { continue }
+                        guard !seen.contains(advisory.id), let hit = advisory.match(version) else { continue }
                         seen.insert(advisory.id)
                         let subject =
                             name == package.name && version == package.version
@@ -51,8 +51,10 @@ public enum Matcher {
                                 package: package.name, installed: package.version, architecture: package.architecture,
                                 sourcePackage: name, sourceVersion: version, advisory: advisory.id,
                                 aliases: advisory.aliases,
-                                status: advisory.status, fixed: advisory.fixedVersion, severity: advisory.severity,
-                                reason: "\(subject): \(why) (\(advisory.feed) \(distribution))", feed: advisory.feed,
+                                status: status(advisory.status, fixed: hit.fixed),
+                                fixed: hit.fixed, severity: advisory.severity,
+                                reason: "\(subject): \(hit.reason) (\(advisory.feed) \(distribution))",
+                                feed: advisory.feed,
                                 distribution: distribution))
                     }
                 }
@@ -60,6 +62,13 @@ public enum Matcher {
             }
         }
         return findings
+    }
+
+    /// A fix in the matching span makes it fix-available, unless the distribution will not ship it.
+    static func status(_ status: FindingStatus, fixed: String?) -> FindingStatus {
+        if status == .willNotFix { return status }
+        if fixed != nil { return .fixAvailable }
+        return status == .fixAvailable ? .noFixYet : status
     }
 
     /// The names and versions to look a package up under, in order.

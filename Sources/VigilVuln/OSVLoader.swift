@@ -1,0 +1,140 @@
+import Foundation
+
+/// Reads OSV records (https://ossf.github.io/osv-schema/): one record, or an array of records, per file.
+///
+/// Only distribution ecosystems are used (`Debian:12`, `Ubuntu:22.04`, `Alpine:v3.19`, `Rocky Linux:9`,
+/// `AlmaLinux:9`, `Red Hat:…`, `openSUSE:…`, `SUSE:…`); `ECOSYSTEM` ranges become affected spans
+/// (`introduced`, `fixed`, `last_affected`, `limit`), `versions` are explicit affected versions, and the
+/// first `severity` score (a CVSS vector) is kept. An unknown ecosystem or an invalid version is reported
+/// with the file and record id; the rest of the file still loads. Withdrawn records are skipped.
+public enum OSVLoader {
+    public static let feed = "osv"
+
+    /// Loads one file's bytes.
+    public static func load(_ data: Data, file: String) -> AdvisoryLoad {
+        var load = AdvisoryLoad()
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            load.problems.append(.record("osv.not-json", "is not JSON (\(error.localizedDescription)).", file: file))
+            return load
+        }
+        let records: [Any] = (root as? [Any]) ?? [root]
+        for (index, value) in records.enumerated() {
+            guard let record = value as? [String: Any], let id = record["id"] as? String else {
+                load.problems.append(
+                    .record(
+                        "osv.shape", "record \(index) is not an OSV object with an 'id'; skipped.", file: file,
+                        field: "[\(index)]"))
+                continue
+            }
+            load.append(advisories(record, id: id, file: file))
+        }
+        return load
+    }
+
+    /// The scheme and normalized release key for an OSV ecosystem, or nil when it is not a distribution's.
+    public static func ecosystem(_ text: String) -> (scheme: VersionScheme, distribution: String)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard let name = parts.first else { return nil }
+        let release = parts.count > 1 ? parts[1] : ""
+        switch name {
+        case "Debian":
+            return (.dpkg, "debian:\(release)")
+        case "Ubuntu":
+            // `Ubuntu:22.04:LTS`, `Ubuntu:Pro:18.04:LTS`.
+            let version = parts.dropFirst().first { $0.first?.isNumber ?? false } ?? release
+            return (.dpkg, "ubuntu:\(version)")
+        case "Alpine":
+            return (.apk, "alpine:\(release.hasPrefix("v") ? String(release.dropFirst()) : release)")
+        case "Rocky Linux":
+            return (.rpm, "rocky:\(release.split(separator: ".").first ?? "")")
+        case "AlmaLinux":
+            return (.rpm, "almalinux:\(release.split(separator: ".").first ?? "")")
+        case "Red Hat":
+            return (.rpm, "rhel:\(release)")
+        case "openSUSE", "SUSE":
+            return (.rpm, "\(name.lowercased()):\(release)")
+        default:
+            return nil
+        }
+    }
+
+    static func advisories(_ record: [String: Any], id: String, file: String) -> AdvisoryLoad {
+        var load = AdvisoryLoad()
+        if record["withdrawn"] is String { return load }
+        let aliases = (record["aliases"] as? [String]) ?? []
+        let severity =
+            ((record["severity"] as? [[String: Any]])?.first?["score"] as? String)
+            ?? ((record["database_specific"] as? [String: Any])?["severity"] as? String)
+        for (index, affectedValue) in ((record["affected"] as? [Any]) ?? []).enumerated() {
+            let field = "\(id)/affected[\(index)]"
+            func report(_ code: String, _ text: String) {
+                load.problems.append(.record(code, "\(id): \(text); this entry was skipped.", file: file, field: field))
+            }
+            guard let affected = affectedValue as? [String: Any], let package = affected["package"] as? [String: Any],
+                let name = package["name"] as? String, let ecosystemName = package["ecosystem"] as? String
+            else {
+                report("osv.shape", "affected[\(index)] has no package name and ecosystem")
+                continue
+            }
+            guard let (scheme, distribution) = ecosystem(ecosystemName) else {
+                report(
+                    "osv.unknown-ecosystem",
+                    "ecosystem '\(ecosystemName)' is not a Linux distribution Vigil knows (Debian, Ubuntu, Alpine, Rocky Linux, AlmaLinux, Red Hat, SUSE)"
+                )
+                continue
+            }
+            var ranges: [AffectedRange] = []
+            var invalid: String?
+            func check(_ version: String?) -> String? {
+                guard let version, version != "0" else { return version }
+                if invalid == nil, let problem = scheme.problem(version) { invalid = "'\(version)': \(problem)" }
+                return version
+            }
+            for rangeValue in (affected["ranges"] as? [[String: Any]]) ?? []
+            where (rangeValue["type"] as? String) == "ECOSYSTEM" {
+                var current: AffectedRange?
+                var limit: String?
+                for event in (rangeValue["events"] as? [[String: String]]) ?? [] {
+                    if let introduced = event["introduced"] {
+                        if let open = current { ranges.append(open) }
+                        current = AffectedRange(introduced: check(introduced))
+                    } else if let fixed = event["fixed"] {
+                        var range = current ?? AffectedRange()
+                        range.fixed = check(fixed)
+                        ranges.append(range)
+                        current = nil
+                    } else if let last = event["last_affected"] {
+                        var range = current ?? AffectedRange()
+                        range.lastAffected = check(last)
+                        ranges.append(range)
+                        current = nil
+                    } else if let value = event["limit"] {
+                        limit = check(value)
+                    }
+                }
+                if let open = current { ranges.append(open) }
+                if let limit {
+                    for position in ranges.indices where ranges[position].limit == nil {
+                        ranges[position].limit = limit
+                    }
+                }
+            }
+            let versions = ((affected["versions"] as? [String]) ?? []).map { check($0) ?? $0 }
+            if let invalid {
+                report("osv.invalid-version", "version \(invalid) under \(scheme.rawValue) rules")
+                continue
+            }
+            if ranges.isEmpty && versions.isEmpty { continue }
+            let fixed = ranges.lazy.compactMap(\.fixed).first
+            load.advisories.append(
+                Advisory(
+                    id: id, aliases: aliases, feed: feed, distribution: distribution, package: name, scheme: scheme,
+                    status: fixed == nil ? .noFixYet : .fixAvailable, fixedVersion: fixed, ranges: ranges,
+                    versions: versions, severity: severity))
+        }
+        return load
+    }
+}
