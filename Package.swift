@@ -34,8 +34,11 @@ let package = Package(
         .target(name: "VigilHTTP", dependencies: ["VigilCore", "CMicroHTTPD"]),
         // Vulnerability assessment: inventories, version comparison, advisories, matching (pure).
         .target(name: "VigilVuln", dependencies: ["VigilCore", "VigilYAML"]),
+        // The local advisory index, findings history and host inventory reading (SQLite, files).
+        .target(name: "VigilVulnIndex", dependencies: ["VigilVuln", "VigilStore"]),
         // Command line: parsing and start-up only.
-        .target(name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
+        .target(
+            name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilVulnIndex"]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
         .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto"]),
@@ -50,7 +53,8 @@ let package = Package(
         .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
         .testTarget(
-            name: "VigilVulnTests", dependencies: ["VigilVuln", "VigilTestSupport"], exclude: ["Fixtures"]),
+            name: "VigilVulnTests", dependencies: ["VigilVuln", "VigilVulnIndex", "VigilTestSupport"],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

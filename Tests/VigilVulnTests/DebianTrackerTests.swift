@@ -111,3 +111,24 @@ struct DebianTrackerTests {
         #expect(Self.finding(findings, "zlib1g", "CVE-2022-37434") == nil)
     }
 }
+
+struct FindingsDiffTests {
+    @Test func newAdvisoriesNewlyInstalledAndResolved() throws {
+        let (findings, _) = try DebianTrackerTests.scan()
+        let inventory = DpkgStatusParser.parse(try Fixtures.data("status-traps"), file: "status-traps")
+        let packages = Set(inventory.packages.map(FindingsDiff.packageKey))
+        // Yesterday: no cpp installed, and CVE-2099-0006 not yet published; bsdutils had an old finding.
+        let gone = Finding(
+            package: "bsdutils", installed: "1:2.38.1-5+deb12u3", architecture: "amd64", sourcePackage: "util-linux",
+            sourceVersion: "2.38.1-5+deb12u3", advisory: "CVE-2000-0001", aliases: [], status: .fixAvailable,
+            fixed: "2.38.1-5+deb12u3", severity: "low", reason: "", feed: "debian-tracker",
+            distribution: "debian:bookworm")
+        let yesterday = findings.filter { $0.package != "cpp" && $0.advisory != "CVE-2099-0006" } + [gone]
+        let before = packages.filter { !$0.hasPrefix("cpp:") }
+        let diff = FindingsDiff.compute(previous: yesterday, previousPackages: before, current: findings)
+        #expect(diff.newlyInstalled.map(\.advisory) == ["CVE-2099-0003"])
+        #expect(diff.newAdvisories.map(\.advisory) == ["CVE-2099-0006"])
+        #expect(diff.resolved.map(\.advisory) == ["CVE-2000-0001"])
+        #expect(diff.unchanged.count == findings.count - 2)
+    }
+}
