@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
         .testTarget(
-            name: "VigilVulnTests", dependencies: ["VigilVuln", "VigilVulnIndex", "VigilTestSupport"],
+            name: "VigilVulnTests", dependencies: ["VigilVuln", "VigilVulnIndex", "VigilStore", "VigilTestSupport"],
             exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
