@@ -41,7 +41,8 @@ let package = Package(
             name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilVulnIndex"]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
-        .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto"]),
+        .executableTarget(
+            name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex"]),
 
         // Fakes beside the real things, for tests.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"]),

@@ -13,6 +13,14 @@ public enum AdvisorySources {
         public var bytes: Int
         public var advisories: Int
         public var problems: Int
+
+        public init(path: String, feed: String, bytes: Int, advisories: Int, problems: Int) {
+            self.path = path
+            self.feed = feed
+            self.bytes = bytes
+            self.advisories = advisories
+            self.problems = problems
+        }
     }
 
     /// What a set of paths held.
@@ -21,6 +29,12 @@ public enum AdvisorySources {
         public var files: [File]
         /// The advisories of each file, in `files` order.
         public var perFile: [[Advisory]]
+
+        public init(load: AdvisoryLoad, files: [File], perFile: [[Advisory]]) {
+            self.load = load
+            self.files = files
+            self.perFile = perFile
+        }
     }
 
     /// Loads every advisory file under `paths` (files, or directories walked recursively).

@@ -1,0 +1,81 @@
+import Foundation
+import VigilCore
+import VigilVuln
+import VigilVulnIndex
+
+extension Benchmarks {
+    /// `vuln TRACKER.json [RUNS]`: how fast advisory data is compiled into the index.
+    ///
+    /// Prints `tracker_parse_mb_s` (loader only), `tracker_compile_mb_s` (loader and SQLite index),
+    /// `osv_parse_mb_s` and `osv_compile_mb_s` (the same advisories written as OSV records, one array),
+    /// and `dpkg_compare_per_s` (version comparisons per second).
+    static func vuln(_ arguments: [String]) throws {
+        guard let path = arguments.first, let tracker = FileManager.default.contents(atPath: path) else {
+            throw VulnError(code: "bench.usage", message: "usage: vigil-bench vuln TRACKER.json [RUNS]")
+        }
+        let runs = Int(arguments.dropFirst().first ?? "") ?? 5
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-vuln-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let megabytes = Double(tracker.count) / 1e6
+
+        let parse = median(runs: runs) {
+            blackHole(DebianTrackerLoader.load(tracker, file: path).advisories.count)
+        }
+        print("tracker_bytes \(tracker.count)")
+        print("tracker_parse_mb_s \(String(format: "%.1f", megabytes / parse)) MB/s")
+        var run = 0
+        let compile = try median(runs: runs) {
+            run += 1
+            let index = try VulnIndex(path: scratch.appendingPathComponent("tracker-\(run).sqlite").path)
+            let (feed, load) = AdvisorySources.loadFile(tracker, file: path)
+            let file = AdvisorySources.File(
+                path: path, feed: feed ?? "", bytes: tracker.count, advisories: load.advisories.count, problems: 0)
+            try index.update(
+                AdvisorySources.Result(load: load, files: [file], perFile: [load.advisories]), clock: SystemClock())
+        }
+        print("tracker_compile_mb_s \(String(format: "%.1f", megabytes / compile)) MB/s")
+
+        // The same advisories as OSV records (Debian:12 ecosystem), to measure the OSV path.
+        let advisories = DebianTrackerLoader.load(tracker, file: path).advisories
+        let records: [[String: Any]] = advisories.map { advisory in
+            [
+                "id": advisory.id, "modified": "2026-01-01T00:00:00Z", "aliases": [String](),
+                "affected": [
+                    [
+                        "package": ["ecosystem": "Debian:12", "name": advisory.package],
+                        "ranges": [
+                            [
+                                "type": "ECOSYSTEM",
+                                "events": [["introduced": "0"], ["fixed": advisory.fixedVersion ?? "0"]],
+                            ]
+                        ],
+                    ]
+                ],
+            ]
+        }
+        let osv = try JSONSerialization.data(withJSONObject: records)
+        let osvMegabytes = Double(osv.count) / 1e6
+        let osvParse = median(runs: runs) { blackHole(OSVLoader.load(osv, file: "osv.json").advisories.count) }
+        print("osv_bytes \(osv.count)")
+        print("osv_parse_mb_s \(String(format: "%.1f", osvMegabytes / osvParse)) MB/s")
+        let osvCompile = try median(runs: runs) {
+            run += 1
+            let index = try VulnIndex(path: scratch.appendingPathComponent("osv-\(run).sqlite").path)
+            let load = OSVLoader.load(osv, file: "osv.json")
+            let file = AdvisorySources.File(
+                path: "osv.json", feed: "osv", bytes: osv.count, advisories: load.advisories.count, problems: 0)
+            try index.update(
+                AdvisorySources.Result(load: load, files: [file], perFile: [load.advisories]), clock: SystemClock())
+        }
+        print("osv_compile_mb_s \(String(format: "%.1f", osvMegabytes / osvCompile)) MB/s")
+
+        let pairs = advisories.compactMap { $0.fixedVersion }.map { ($0, $0 + "+deb12u1") }
+        let compare = median(runs: runs) {
+            var less = 0
+            for (a, b) in pairs where DpkgVersion.compare(a, b) == .less { less += 1 }
+            blackHole(less)
+        }
+        print("dpkg_compare_per_s \(String(format: "%.0f", Double(pairs.count) / compare))")
+    }
+}
