@@ -22,14 +22,14 @@ public enum AlpineSecdbLoader {
     /// Loads the JSON form.
     public static func loadJSON(_ data: Data, file: String) -> AdvisoryLoad {
         var load = AdvisoryLoad()
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let root = try? JSONValue.parse(data), root.members != nil else {
             load.problems.append(
                 .record(
                     "secdb.not-json", "is not a JSON object; download it again from https://secdb.alpinelinux.org/",
                     file: file))
             return load
         }
-        guard let distribution = distribution(root["distroversion"] as? String) else {
+        guard let distribution = distribution(root["distroversion"]?.string) else {
             load.problems.append(
                 .record(
                     "secdb.distroversion", "'distroversion' is missing or not like 'v3.19'; nothing loaded.",
@@ -37,24 +37,25 @@ public enum AlpineSecdbLoader {
             return load
         }
         var entries: [Entry] = []
-        for (index, item) in ((root["packages"] as? [Any]) ?? []).enumerated() {
-            guard let pkg = (item as? [String: Any])?["pkg"] as? [String: Any], let name = pkg["name"] as? String else {
+        for (index, item) in (root["packages"]?.items ?? []).enumerated() {
+            guard let pkg = item["pkg"], let name = pkg["name"]?.string else {
                 load.problems.append(
                     .record(
                         "secdb.shape", "packages[\(index)] has no pkg.name; skipped.", file: file,
                         field: "packages[\(index)]"))
                 continue
             }
-            guard let secfixes = pkg["secfixes"] as? [String: Any] else { continue }
-            for (version, value) in secfixes {
-                guard let ids = value as? [Any] else {
+            guard let secfixes = pkg["secfixes"]?.members else { continue }
+            for member in secfixes {
+                let version = member.key
+                guard let ids = member.value.items else {
                     load.problems.append(
                         .record(
                             "secdb.shape", "\(name) \(version): the fixes are not a list; skipped.", file: file,
                             field: "\(name)/\(version)"))
                     continue
                 }
-                entries.append(Entry(package: name, version: version, ids: ids.compactMap { $0 as? String }, line: nil))
+                entries.append(Entry(package: name, version: version, ids: ids.compactMap(\.string), line: nil))
             }
         }
         load.append(advisories(entries, distribution: distribution, file: file))

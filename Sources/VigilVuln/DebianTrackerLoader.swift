@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// Reads the Debian Security Tracker's JSON (`https://security-tracker.debian.org/tracker/data/json`):
 /// `{ source-package: { CVE: { "releases": { codename: { "status", "fixed_version", "urgency",
@@ -16,47 +17,47 @@ public enum DebianTrackerLoader {
     /// Loads every release, or only `releases` (codenames) when given.
     public static func load(_ data: Data, file: String, releases: Set<String>? = nil) -> AdvisoryLoad {
         var load = AdvisoryLoad()
-        let root: Any
+        let root: JSONValue
         do {
-            root = try JSONSerialization.jsonObject(with: data)
+            root = try JSONValue.parse(data)
         } catch {
             load.problems.append(
-                .record(
-                    "tracker.not-json",
-                    "is not JSON (\(error.localizedDescription)); download it again from https://security-tracker.debian.org/tracker/data/json",
-                    file: file))
+                VulnError(
+                    code: "tracker.not-json",
+                    message:
+                        "is not JSON (\(error.message)); download it again from https://security-tracker.debian.org/tracker/data/json",
+                    location: ErrorLocation(file: file, offset: error.offset)))
             return load
         }
-        guard let packages = root as? [String: Any] else {
+        guard let packages = root.members else {
             load.problems.append(
                 .record("tracker.shape", "the top level must be an object of source packages.", file: file))
             return load
         }
-        for (package, value) in packages {
-            guard let entries = value as? [String: Any] else {
+        for package in packages {
+            guard let entries = package.value.members else {
                 load.problems.append(
                     .record(
-                        "tracker.shape", "package '\(package)' must map to an object of CVEs; skipped.", file: file,
-                        field: package))
+                        "tracker.shape", "package '\(package.key)' must map to an object of CVEs; skipped.", file: file,
+                        field: package.key))
                 continue
             }
-            for (id, entryValue) in entries {
-                let path = "\(package)/\(id)"
-                guard let entry = entryValue as? [String: Any], let releaseMap = entry["releases"] as? [String: Any]
-                else {
+            for entry in entries {
+                let path = "\(package.key)/\(entry.key)"
+                guard let releaseMap = entry.value["releases"]?.members else {
                     load.problems.append(
                         .record("tracker.shape", "\(path) has no 'releases' object; skipped.", file: file, field: path))
                     continue
                 }
-                for (release, releaseValue) in releaseMap {
-                    if let releases, !releases.contains(release) { continue }
-                    let field = "\(path)/releases/\(release)"
-                    guard let info = releaseValue as? [String: Any] else {
+                for release in releaseMap {
+                    if let releases, !releases.contains(release.key) { continue }
+                    let field = "\(path)/releases/\(release.key)"
+                    guard release.value.members != nil else {
                         load.problems.append(
                             .record("tracker.shape", "\(field) is not an object; skipped.", file: file, field: field))
                         continue
                     }
-                    switch advisory(id: id, package: package, release: release, info: info) {
+                    switch advisory(id: entry.key, package: package.key, release: release.key, info: release.value) {
                     case .success(let advisory): load.advisories.append(advisory)
                     case .failure(let problem):
                         load.problems.append(
@@ -73,17 +74,16 @@ public enum DebianTrackerLoader {
         var message: String
     }
 
-    static func advisory(id: String, package: String, release: String, info: [String: Any]) -> Result<Advisory, Problem>
-    {
-        let status = info["status"] as? String
-        var urgency = (info["urgency"] as? String) ?? "not yet assigned"
+    static func advisory(id: String, package: String, release: String, info: JSONValue) -> Result<Advisory, Problem> {
+        let status = info["status"]?.string
+        var urgency = info["urgency"]?.string ?? "not yet assigned"
         var notes: [String] = []
         if urgency.hasSuffix("**") {
             urgency = String(urgency.dropLast(2))
             notes.append("urgency not yet reviewed (**)")
         }
-        let nodsa = info["nodsa"] as? String
-        let nodsaReason = info["nodsa_reason"] as? String
+        let nodsa = info["nodsa"]?.string
+        let nodsaReason = info["nodsa_reason"]?.string
         if let nodsa { notes.append("no DSA: \(nodsa)\(nodsaReason.map { " (\($0))" } ?? "")") }
         var advisory = Advisory(
             id: id, feed: feed, distribution: "debian:\(release)",
@@ -91,7 +91,7 @@ public enum DebianTrackerLoader {
             note: notes.isEmpty ? nil : notes.joined(separator: "; "))
         switch status {
         case "resolved":
-            guard let fixed = info["fixed_version"] as? String else {
+            guard let fixed = info["fixed_version"]?.string else {
                 return .failure(
                     Problem(
                         code: "tracker.missing-fixed", message: "status 'resolved' without 'fixed_version'; skipped."))

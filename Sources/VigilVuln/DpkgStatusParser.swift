@@ -38,15 +38,25 @@ public struct DpkgStatusParser: Sendable {
 
     /// Feeds the next chunk of the file.
     public mutating func feed(_ chunk: some Sequence<UInt8>) {
-        for byte in chunk {
-            if byte == UInt8(ascii: "\n") {
-                lineNumber += 1
+        let bytes = Array(chunk)
+        feed(bytes[...])
+    }
+
+    /// Feeds the next chunk of the file (the fast path: whole lines are read in place).
+    public mutating func feed(_ chunk: ArraySlice<UInt8>) {
+        var start = chunk.startIndex
+        while let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            lineNumber += 1
+            if partial.isEmpty {
+                line(chunk[start..<newline])
+            } else {
+                partial += chunk[start..<newline]
                 line(partial[...])
                 partial.removeAll(keepingCapacity: true)
-            } else {
-                partial.append(byte)
             }
+            start = newline + 1
         }
+        partial += chunk[start...]
     }
 
     /// Ends the input (a last line without a newline is still read) and returns what was found.

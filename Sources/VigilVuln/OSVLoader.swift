@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// Reads OSV records (https://ossf.github.io/osv-schema/): one record, or an array of records, per file.
 ///
@@ -13,16 +14,19 @@ public enum OSVLoader {
     /// Loads one file's bytes.
     public static func load(_ data: Data, file: String) -> AdvisoryLoad {
         var load = AdvisoryLoad()
-        let root: Any
+        let root: JSONValue
         do {
-            root = try JSONSerialization.jsonObject(with: data)
+            root = try JSONValue.parse(data)
         } catch {
-            load.problems.append(.record("osv.not-json", "is not JSON (\(error.localizedDescription)).", file: file))
+            load.problems.append(
+                VulnError(
+                    code: "osv.not-json", message: "is not JSON (\(error.message)).",
+                    location: ErrorLocation(file: file, offset: error.offset)))
             return load
         }
-        let records: [Any] = (root as? [Any]) ?? [root]
-        for (index, value) in records.enumerated() {
-            guard let record = value as? [String: Any], let id = record["id"] as? String else {
+        let records = root.items ?? [root]
+        for (index, record) in records.enumerated() {
+            guard let id = record["id"]?.string else {
                 load.problems.append(
                     .record(
                         "osv.shape", "record \(index) is not an OSV object with an 'id'; skipped.", file: file,
@@ -61,20 +65,19 @@ public enum OSVLoader {
         }
     }
 
-    static func advisories(_ record: [String: Any], id: String, file: String) -> AdvisoryLoad {
+    static func advisories(_ record: JSONValue, id: String, file: String) -> AdvisoryLoad {
         var load = AdvisoryLoad()
-        if record["withdrawn"] is String { return load }
-        let aliases = (record["aliases"] as? [String]) ?? []
+        if record["withdrawn"]?.string != nil { return load }
+        let aliases = record["aliases"]?.items?.compactMap(\.string) ?? []
         let severity =
-            ((record["severity"] as? [[String: Any]])?.first?["score"] as? String)
-            ?? ((record["database_specific"] as? [String: Any])?["severity"] as? String)
-        for (index, affectedValue) in ((record["affected"] as? [Any]) ?? []).enumerated() {
+            record["severity"]?.items?.first?["score"]?.string ?? record["database_specific"]?["severity"]?.string
+        for (index, affected) in (record["affected"]?.items ?? []).enumerated() {
             let field = "\(id)/affected[\(index)]"
             func report(_ code: String, _ text: String) {
                 load.problems.append(.record(code, "\(id): \(text); this entry was skipped.", file: file, field: field))
             }
-            guard let affected = affectedValue as? [String: Any], let package = affected["package"] as? [String: Any],
-                let name = package["name"] as? String, let ecosystemName = package["ecosystem"] as? String
+            guard let name = affected["package"]?["name"]?.string,
+                let ecosystemName = affected["package"]?["ecosystem"]?.string
             else {
                 report("osv.shape", "affected[\(index)] has no package name and ecosystem")
                 continue
@@ -93,25 +96,24 @@ public enum OSVLoader {
                 if invalid == nil, let problem = scheme.problem(version) { invalid = "'\(version)': \(problem)" }
                 return version
             }
-            for rangeValue in (affected["ranges"] as? [[String: Any]]) ?? []
-            where (rangeValue["type"] as? String) == "ECOSYSTEM" {
+            for rangeValue in affected["ranges"]?.items ?? [] where rangeValue["type"]?.string == "ECOSYSTEM" {
                 var current: AffectedRange?
                 var limit: String?
-                for event in (rangeValue["events"] as? [[String: String]]) ?? [] {
-                    if let introduced = event["introduced"] {
+                for event in rangeValue["events"]?.items ?? [] {
+                    if let introduced = event["introduced"]?.string {
                         if let open = current { ranges.append(open) }
                         current = AffectedRange(introduced: check(introduced))
-                    } else if let fixed = event["fixed"] {
+                    } else if let fixed = event["fixed"]?.string {
                         var range = current ?? AffectedRange()
                         range.fixed = check(fixed)
                         ranges.append(range)
                         current = nil
-                    } else if let last = event["last_affected"] {
+                    } else if let last = event["last_affected"]?.string {
                         var range = current ?? AffectedRange()
                         range.lastAffected = check(last)
                         ranges.append(range)
                         current = nil
-                    } else if let value = event["limit"] {
+                    } else if let value = event["limit"]?.string {
                         limit = check(value)
                     }
                 }
@@ -122,7 +124,7 @@ public enum OSVLoader {
                     }
                 }
             }
-            let versions = ((affected["versions"] as? [String]) ?? []).map { check($0) ?? $0 }
+            let versions = (affected["versions"]?.items ?? []).compactMap(\.string).map { check($0) ?? $0 }
             if let invalid {
                 report("osv.invalid-version", "version \(invalid) under \(scheme.rawValue) rules")
                 continue

@@ -105,6 +105,11 @@ public final class VulnIndex {
             FROM vuln_advisories WHERE distribution = ? AND package = ?
             """)
         for distribution in distributions {
+            // Most hosts have advisories under one of their release keys; skip the others at once.
+            guard
+                try database.scalar("SELECT 1 FROM vuln_advisories WHERE distribution = ? LIMIT 1", [distribution])
+                    != nil
+            else { continue }
             for name in names.sorted() {
                 select.reset()
                 try select.bind([distribution, name])

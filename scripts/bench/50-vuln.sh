@@ -3,7 +3,15 @@
 # Debian 12 snapshot beside debsecan reading its precompiled feed of the same data, in the same run.
 set -euo pipefail
 bin="${VIGIL_BIN:-.build/release}"
-corpora="${VIGIL_CORPORA:-../shared/corpora}"
+# ../shared/corpora from the package root or any folder above it (as the tests look), or $VIGIL_CORPORA.
+corpora="${VIGIL_CORPORA:-}"
+if [ -z "$corpora" ]; then
+  dir=$(pwd)
+  while [ "$dir" != "/" ]; do
+    if [ -f "$dir/../shared/corpora/README.md" ]; then corpora="$dir/../shared/corpora"; break; fi
+    dir=$(dirname "$dir")
+  done
+fi
 data="$corpora/vuln/debian"
 if [ ! -f "$data/bookworm-changelog-derived.json" ]; then
   echo "== vuln: SKIPPED, shared corpus vuln/debian not found (looked in $corpora)"; exit 0
