@@ -215,12 +215,13 @@ extension Commands {
                 Each PATH is a file or a directory of Debian Security Tracker JSON, OSV JSON (one record or an
                 array per file) or Alpine secdb JSON/YAML; the format is told from the content. A file loaded again
                 replaces its earlier rows; the index records each file's feed, size and load time. Damaged records
-                are reported on stderr with the file and record, and the rest loads. Zip archives and URLs are not
-                read: unzip or download them first (curl -O).
+                are reported on stderr with the file and record, and the rest loads. http(s) URLs are downloaded next
+                to the index first. Zip archives are not read: unzip them first.
                 """,
             examples: [
                 "vigil vuln update --from /srv/feeds/debian.json --release bookworm",
                 "vigil vuln update --from osv-debian/ --from alpine-v3.19-main.json",
+                "vigil vuln update --from https://security-tracker.debian.org/tracker/data/json --release bookworm",
             ],
             exitCodes: [
                 (1, "error (index cannot be written, nothing could be read)"),
@@ -237,20 +238,24 @@ extension Commands {
             run: { arguments in
                 let paths = arguments.all("from")
                 guard !paths.isEmpty else { throw UsageError("give at least one --from PATH", path: arguments.path) }
-                for path in paths where path.hasPrefix("http://") || path.hasPrefix("https://") {
-                    throw VulnError(
-                        code: "vuln.url",
-                        message: "\(path): URLs are not fetched; download it first (curl -O \(path)) and pass the file")
+                let indexFile = try indexPath(arguments)
+                var local: [String] = []
+                for path in paths {
+                    guard path.hasPrefix("http://") || path.hasPrefix("https://"), let url = URL(string: path) else {
+                        local.append(path)
+                        continue
+                    }
+                    local.append(try download(url, beside: indexFile))
                 }
                 let releases = arguments.all("release")
-                let result = AdvisorySources.load(paths, debianReleases: releases.isEmpty ? nil : Set(releases))
+                let result = AdvisorySources.load(local, debianReleases: releases.isEmpty ? nil : Set(releases))
                 printProblems(result.load.problems)
                 guard !result.files.isEmpty else {
                     throw VulnError(
                         code: "vuln.nothing-loaded",
                         message: "no advisory file could be read from \(paths.joined(separator: ", "))")
                 }
-                let index = try VulnIndex(path: try indexPath(arguments))
+                let index = try VulnIndex(path: indexFile)
                 try index.update(result, clock: SystemClock())
                 var out = ""
                 for file in result.files {
@@ -268,6 +273,39 @@ extension Commands {
                 Output.out(out)
                 return result.load.problems.isEmpty ? 0 : 3
             })
+    }
+
+    /// Downloads an advisory feed next to the index (`feeds/<host>/<last path component>`), so that
+    /// reloading the same URL replaces its rows.
+    static func download(_ url: URL, beside indexFile: String) throws -> String {
+        let directory = ((indexFile as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("feeds/\(url.host ?? "unknown")")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let name = url.path.split(separator: "/").last.map(String.init) ?? "feed"
+        let target = (directory as NSString).appendingPathComponent(name.isEmpty ? "feed" : name)
+        // curl, not URLSession: linking FoundationNetworking would slow every vigil start-up.
+        let curl = ["/usr/bin/curl", "/bin/curl"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let curl else {
+            throw VulnError(
+                code: "vuln.download",
+                message: "cannot download \(url.absoluteString): curl is not installed; download it and pass the file")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: curl)
+        process.arguments = [
+            "--fail", "--silent", "--show-error", "--location", "--proto", "=https,http", "-o", target,
+            url.absoluteString,
+        ]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw VulnError(
+                code: "vuln.download",
+                message:
+                    "cannot download \(url.absoluteString) (curl exit \(process.terminationStatus)); check the network, or download it and pass the file"
+            )
+        }
+        return target
     }
 
     static var vulnReport: CommandSpec {

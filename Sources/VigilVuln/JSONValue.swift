@@ -3,7 +3,7 @@
 /// Advisory feeds are large (the Debian tracker's JSON is tens of megabytes) and Foundation's
 /// `JSONSerialization` on Linux builds bridged dictionaries slowly, so the loaders read JSON with this
 /// small parser over the raw bytes instead.
-public indirect enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable, Hashable {
     case object([Member])
     case array([JSONValue])
     case string(String)
