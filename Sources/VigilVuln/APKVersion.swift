@@ -11,7 +11,8 @@ public enum APKVersion {
         var token = Token.digit
         while token != .end && token != .invalid { _ = reader.next(&token) }
         if token == .end { return nil }
-        return "not an apk version (digits, '.', one letter, _alpha/_beta/_pre/_rc/_cvs/_svn/_git/_hg/_p, -rN)"
+        return "expected digits separated by '.', one letter, _alpha/_beta/_pre/_rc/_cvs/_svn/_git/_hg/_p suffixes"
+            + " and -rN"
     }
 
     /// Compares two versions as `apk version -t` does; never `.invalid` (see `problem(_:)`).

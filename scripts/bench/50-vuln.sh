@@ -47,30 +47,41 @@ text = "VERSION 1\n" + "".join(n + "\n" for n in names) + "\n" + "".join(l + "\n
 open(sys.argv[2], "wb").write(zlib.compress(text.encode()))
 PY
 
-vigil_scan() { "$bin/vigil" vuln scan --status "$status" --os-release "$work/os-release" --index "$work/index.sqlite" --no-record; }
-debsecan_scan() {
-  debsecan --suite bookworm --source "file://$work/feed/" --status "$status" --format simple --config /dev/null \
-    --whitelist "$work/whitelist" --history "$work/history"
-}
+vigil_args=(vuln scan --status "$status" --os-release "$work/os-release" --index "$work/index.sqlite" --no-record)
+debsecan_args=(--suite bookworm --source "file://$work/feed/" --status "$status" --format simple --config /dev/null
+  --whitelist "$work/whitelist" --history "$work/history")
+vigil_scan() { "$bin/vigil" "${vigil_args[@]}"; }
+debsecan_scan() { debsecan "${debsecan_args[@]}"; }
 if ! command -v debsecan >/dev/null; then
   echo "== vuln scan: debsecan not installed (scripts/install-deps bench); timing vigil only"
 fi
 nv=$(vigil_scan | wc -l)
 nd=$(command -v debsecan >/dev/null && debsecan_scan | wc -l || echo 0)
 now() { date +%s%N; }
-vt=(); dt=()
+# CPU seconds (user + system) of one run, from GNU time when present.
+cpu() { if [ -x /usr/bin/time ]; then /usr/bin/time -f "%U %S" -o "$work/cpu" "$@" >/dev/null 2>&1; awk '{printf "%d", ($1 + $2) * 1000000}' "$work/cpu"; else "$@" >/dev/null 2>&1; echo 0; fi; }
+vt=(); dt=(); vc=(); dc=()
 for ((i = 0; i < runs; i++)); do
   s=$(now); vigil_scan >/dev/null; e=$(now); vt+=($(( (e - s) / 1000 )))
-  if command -v debsecan >/dev/null; then s=$(now); debsecan_scan >/dev/null; e=$(now); dt+=($(( (e - s) / 1000 ))); fi
+  vc+=($(cpu "$bin/vigil" "${vigil_args[@]}"))
+  if command -v debsecan >/dev/null; then
+    s=$(now); debsecan_scan >/dev/null; e=$(now); dt+=($(( (e - s) / 1000 )))
+    dc+=($(cpu "$(command -v debsecan)" "${debsecan_args[@]}"))
+  fi
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 mv=$(median "${vt[@]}"); md=$( [ ${#dt[@]} -gt 0 ] && median "${dt[@]}" || echo 0)
+mvc=$(median "${vc[@]}"); mdc=$( [ ${#dc[@]} -gt 0 ] && median "${dc[@]}" || echo 0)
 echo "== vuln scan end to end: $(wc -c <"$status") bytes of dpkg status, $(grep -c '^Package:' "$status") packages, median of $runs runs"
 printf '%-44s %12s %12s %8s\n' "measure" "vigil" "debsecan" "ratio"
 printf '%-44s %12s %12s %8s\n' "findings (binary package, CVE)" "$nv" "$nd" "-"
 if [ "$md" -gt 0 ]; then
   printf '%-44s %12.1f %12.1f %8.3f\n' "scan, process start to last finding (ms)" "$(echo "$mv/1000" | bc -l)" "$(echo "$md/1000" | bc -l)" "$(echo "$mv / $md" | bc -l)"
-else
+fi
+if [ "$md" -gt 0 ] && [ "$mdc" -gt 0 ]; then
+  printf '%-44s %12.1f %12.1f %8.3f\n' "scan, CPU time user+system (ms)" "$(echo "$mvc/1000" | bc -l)" "$(echo "$mdc/1000" | bc -l)" "$(echo "$mvc / $mdc" | bc -l)"
+fi
+if [ "$md" -eq 0 ]; then
   printf '%-44s %12.1f %12s %8s\n' "scan, process start to last finding (ms)" "$(echo "$mv/1000" | bc -l)" "-" "-"
 fi
 awk '/_mb_s/ {printf "%-44s %12s %12s %8s\n", "compile " $1 " (target >= 50)", $2, "-", "-"}' "$work/compile.txt"
