@@ -25,6 +25,7 @@ public enum OSVLoader {
             return load
         }
         let records = root.items ?? [root]
+        var ecosystems: [String: (VersionScheme, String)?] = [:]
         for (index, record) in records.enumerated() {
             guard let id = record["id"]?.string else {
                 load.problems.append(
@@ -33,7 +34,7 @@ public enum OSVLoader {
                         field: "[\(index)]"))
                 continue
             }
-            load.append(advisories(record, id: id, file: file))
+            append(record, id: id, file: file, into: &load, ecosystems: &ecosystems)
         }
         return load
     }
@@ -65,16 +66,20 @@ public enum OSVLoader {
         }
     }
 
-    static func advisories(_ record: JSONValue, id: String, file: String) -> AdvisoryLoad {
-        var load = AdvisoryLoad()
-        if record["withdrawn"]?.string != nil { return load }
+    /// Adds one record's advisories to `load`; `ecosystems` caches parsed ecosystem names across records.
+    static func append(
+        _ record: JSONValue, id: String, file: String, into load: inout AdvisoryLoad,
+        ecosystems: inout [String: (VersionScheme, String)?]
+    ) {
+        if record["withdrawn"]?.string != nil { return }
         let aliases = record["aliases"]?.items?.compactMap(\.string) ?? []
         let severity =
             record["severity"]?.items?.first?["score"]?.string ?? record["database_specific"]?["severity"]?.string
         for (index, affected) in (record["affected"]?.items ?? []).enumerated() {
-            let field = "\(id)/affected[\(index)]"
             func report(_ code: String, _ text: String) {
-                load.problems.append(.record(code, "\(id): \(text); this entry was skipped.", file: file, field: field))
+                load.problems.append(
+                    .record(
+                        code, "\(id): \(text); this entry was skipped.", file: file, field: "\(id)/affected[\(index)]"))
             }
             guard let name = affected["package"]?["name"]?.string,
                 let ecosystemName = affected["package"]?["ecosystem"]?.string
@@ -82,7 +87,8 @@ public enum OSVLoader {
                 report("osv.shape", "affected[\(index)] has no package name and ecosystem")
                 continue
             }
-            guard let (scheme, distribution) = ecosystem(ecosystemName) else {
+            if ecosystems[ecosystemName] == nil { ecosystems[ecosystemName] = .some(ecosystem(ecosystemName)) }
+            guard let (scheme, distribution) = ecosystems[ecosystemName] ?? nil else {
                 report(
                     "osv.unknown-ecosystem",
                     "ecosystem '\(ecosystemName)' is not a Linux distribution Vigil knows (Debian, Ubuntu, Alpine, Rocky Linux, AlmaLinux, Red Hat, SUSE)"
@@ -137,6 +143,5 @@ public enum OSVLoader {
                     status: fixed == nil ? .noFixYet : .fixAvailable, fixedVersion: fixed, ranges: ranges,
                     versions: versions, severity: severity))
         }
-        return load
     }
 }
