@@ -69,12 +69,17 @@ public final class VulnIndex {
                 try insertSource.run([file.path, file.feed, now, file.bytes, file.advisories, file.problems])
                 let sourceID = try database.scalar("SELECT last_insert_rowid()")?.int64 ?? 0
                 for advisory in advisories {
-                    try insert.run([
-                        sourceID, advisory.distribution, advisory.package, advisory.id, advisory.feed,
-                        advisory.scheme.rawValue, advisory.status.rawValue, advisory.fixedVersion,
-                        RowCodec.ranges(advisory.ranges), RowCodec.list(advisory.versions), advisory.severity,
-                        advisory.note, RowCodec.list(advisory.aliases),
-                    ])
+                    // Bound one by one: an array of existentials per row costs more than SQLite's insert.
+                    insert.reset()
+                    let values: [SQLiteValue] = [
+                        .integer(sourceID), .text(advisory.distribution), .text(advisory.package), .text(advisory.id),
+                        .text(advisory.feed), .text(advisory.scheme.rawValue), .text(advisory.status.rawValue),
+                        advisory.fixedVersion.map(SQLiteValue.text) ?? .null, .text(RowCodec.ranges(advisory.ranges)),
+                        .text(RowCodec.list(advisory.versions)), advisory.severity.map(SQLiteValue.text) ?? .null,
+                        advisory.note.map(SQLiteValue.text) ?? .null, .text(RowCodec.list(advisory.aliases)),
+                    ]
+                    for (column, value) in values.enumerated() { try insert.bind(value, at: Int32(column + 1)) }
+                    while try insert.step() {}
                 }
             }
         }
