@@ -54,7 +54,8 @@ let package = Package(
         .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
         .testTarget(
-            name: "VigilVulnTests", dependencies: ["VigilVuln", "VigilVulnIndex", "VigilStore", "VigilTestSupport"],
+            name: "VigilVulnTests",
+            dependencies: ["VigilVuln", "VigilVulnIndex", "VigilStore", "VigilCLI", "VigilTestSupport"],
             exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
