@@ -312,6 +312,8 @@ extension Commands {
         CommandSpec(
             name: "report", summary: "Reports from the findings history.",
             usage: "vuln report daily [--format html|json|csv]",
+            examples: ["vigil vuln report daily --format html > report.html"],
+            exitCodes: [(1, "error (no scans recorded yet, index unreadable)")],
             subcommands: [
                 CommandSpec(
                     name: "daily",

@@ -27,7 +27,8 @@ public struct HTTPError: VigilError, Equatable {
 
     /// The JSON response for this error.
     public var response: HTTPResponse {
-        let body = (try? JSON.encoder().encode(Body(error: .init(code: code, message: message))))
+        let body =
+            (try? JSON.encoder().encode(Body(error: .init(code: code, message: message))))
             .map { Array($0) } ?? Array(#"{"error":{"code":"internal","message":"internal error"}}"#.utf8)
         return HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
     }

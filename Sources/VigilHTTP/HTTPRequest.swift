@@ -14,8 +14,10 @@ public struct HTTPRequest: Sendable {
     /// Path parameters filled in by the router (`/hosts/:id` → `["id": …]`).
     public var parameters: [String: String] = [:]
 
-    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
-                body: [UInt8] = [], remoteAddress: String? = nil) {
+    public init(
+        method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
+        body: [UInt8] = [], remoteAddress: String? = nil
+    ) {
         self.method = method
         self.path = path
         self.query = query
@@ -32,8 +34,9 @@ public struct HTTPRequest: Sendable {
     ///   or 415 if the content type is set and is not JSON.
     public func decodeJSON<T: Decodable>(_ type: T.Type) throws -> T {
         if let contentType = header("content-type"), !contentType.lowercased().contains("json") {
-            throw HTTPError(status: 415, code: "unsupported-media-type",
-                            message: "the body must be JSON (Content-Type: application/json), not \(contentType)")
+            throw HTTPError(
+                status: 415, code: "unsupported-media-type",
+                message: "the body must be JSON (Content-Type: application/json), not \(contentType)")
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))

@@ -37,14 +37,18 @@ public struct HTTPResponse: Sendable {
             status: status,
             headers: [
                 ("Content-Type", "text/html; charset=utf-8"),
-                ("Content-Security-Policy",
-                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+                (
+                    "Content-Security-Policy",
+                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+                ),
             ],
             body: Array(text.utf8))
     }
 
     /// Plain text.
-    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8")
+    public static func text(
+        _ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8"
+    )
         -> HTTPResponse
     {
         HTTPResponse(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))

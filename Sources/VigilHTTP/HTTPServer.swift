@@ -17,9 +17,11 @@ public final class HTTPServer: @unchecked Sendable {
         public var connectionTimeout: Int
         public var connectionLimit: Int
 
-        public init(host: String = "127.0.0.1", port: UInt16 = 8470, maxBodyBytes: Int = 16 << 20,
-                    threads: Int = max(2, ProcessInfo.processInfo.activeProcessorCount),
-                    connectionTimeout: Int = 30, connectionLimit: Int = 1024) {
+        public init(
+            host: String = "127.0.0.1", port: UInt16 = 8470, maxBodyBytes: Int = 16 << 20,
+            threads: Int = max(2, ProcessInfo.processInfo.activeProcessorCount),
+            connectionTimeout: Int = 30, connectionLimit: Int = 1024
+        ) {
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
@@ -68,15 +70,18 @@ public final class HTTPServer: @unchecked Sendable {
             let started = withUnsafeMutablePointer(to: &storage) { address in
                 address.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                     options.withUnsafeMutableBufferPointer { items in
-                        vigil_mhd_start(UInt32(flags), configuration.port, accessHandler, context, requestCompleted, nil,
-                                        sa, items.baseAddress)
+                        vigil_mhd_start(
+                            UInt32(flags), configuration.port, accessHandler, context, requestCompleted, nil,
+                            sa, items.baseAddress)
                     }
                 }
             }
             guard let started else {
                 throw HTTPServerError(
                     code: "http.listen",
-                    message: "cannot listen on \(configuration.host):\(configuration.port); the port may be in use (choose another with --listen) or the address is not on this host")
+                    message:
+                        "cannot listen on \(configuration.host):\(configuration.port); the port may be in use (choose another with --listen) or the address is not on this host"
+                )
             }
             current = started
             boundPort.store(vigil_mhd_bound_port(started), ordering: .releasing)
@@ -117,8 +122,9 @@ public final class HTTPServer: @unchecked Sendable {
             }
             return AF_INET6
         }
-        throw HTTPServerError(code: "http.address",
-                              message: "'\(host)' is not an IP address; give the listen address as 127.0.0.1, ::1 or 0.0.0.0")
+        throw HTTPServerError(
+            code: "http.address",
+            message: "'\(host)' is not an IP address; give the listen address as 127.0.0.1, ::1 or 0.0.0.0")
     }
 
     /// One request's state between libmicrohttpd's calls: the body read so far.
@@ -161,14 +167,17 @@ public final class HTTPServer: @unchecked Sendable {
         let query = Collector(lowercase: false)
         MHD_get_connection_values(connection, .HEADER_KIND, iterator, Unmanaged.passUnretained(headers).toOpaque())
         MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, iterator, Unmanaged.passUnretained(query).toOpaque())
-        return HTTPRequest(method: method, path: url, query: query.values, headers: headers.values, body: body,
-                           remoteAddress: Self.address(vigil_mhd_client_address(connection)))
+        return HTTPRequest(
+            method: method, path: url, query: query.values, headers: headers.values, body: body,
+            remoteAddress: Self.address(vigil_mhd_client_address(connection)))
     }
 
     static func address(_ sa: UnsafePointer<sockaddr>?) -> String? {
         guard let sa else { return nil }
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        func text() -> String { String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        func text() -> String {
+            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         switch Int32(sa.pointee.sa_family) {
         case AF_INET:
             return sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
@@ -204,7 +213,8 @@ private let accessHandler: MHD_AccessHandlerCallback = {
         {
             state.tooLarge = true
             state.answered = true
-            return server.answer(connection: connection, response: HTTPServer.tooLargeResponse(server), method: methodText)
+            return server.answer(
+                connection: connection, response: HTTPServer.tooLargeResponse(server), method: methodText)
         }
         return .YES
     }
@@ -217,7 +227,8 @@ private let accessHandler: MHD_AccessHandlerCallback = {
             state.tooLarge = true
             state.body = []
             state.answered = true
-            return server.answer(connection: connection, response: HTTPServer.tooLargeResponse(server), method: methodText)
+            return server.answer(
+                connection: connection, response: HTTPServer.tooLargeResponse(server), method: methodText)
         }
         if let uploadData {
             uploadData.withMemoryRebound(to: UInt8.self, capacity: count) { pointer in
@@ -228,8 +239,9 @@ private let accessHandler: MHD_AccessHandlerCallback = {
     }
     if state.answered { return .YES }
     state.answered = true
-    let request = server.buildRequest(connection: connection, url: url.map { String(cString: $0) } ?? "/",
-                                      method: methodText, body: state.body)
+    let request = server.buildRequest(
+        connection: connection, url: url.map { String(cString: $0) } ?? "/",
+        method: methodText, body: state.body)
     state.body = []
     let response = server.handler(request)
     return server.answer(connection: connection, response: response, method: methodText)
@@ -244,9 +256,11 @@ private let requestCompleted: MHD_RequestCompletedCallback = { _, _, requestCont
 
 extension HTTPServer {
     static func tooLargeResponse(_ server: HTTPServer) -> HTTPResponse {
-        var response = HTTPError(status: 413, code: "body-too-large",
-                                 message: "the request body is over \(server.configuration.maxBodyBytes) bytes; send smaller batches")
-            .response
+        var response = HTTPError(
+            status: 413, code: "body-too-large",
+            message: "the request body is over \(server.configuration.maxBodyBytes) bytes; send smaller batches"
+        )
+        .response
         response.headers.append(("Connection", "close"))
         return response
     }

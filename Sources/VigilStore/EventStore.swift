@@ -133,7 +133,8 @@ public final class SQLiteEventStore: EventStore {
             while try statement.step() {
                 guard let json = statement.string(at: 2) else { continue }
                 let event = try decoder.decode(Event.self, from: Data(json.utf8))
-                out.append(StoredEvent(rowID: statement.int64(at: 0), hostname: statement.string(at: 1) ?? "", event: event))
+                out.append(
+                    StoredEvent(rowID: statement.int64(at: 0), hostname: statement.string(at: 1) ?? "", event: event))
             }
             return out
         }

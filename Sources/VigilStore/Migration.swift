@@ -20,17 +20,21 @@ extension SQLiteDatabase {
         precondition(migrations.map(\.version) == Array(1...migrations.count), "migrations must be numbered 1…n")
         let current = try userVersion
         guard current <= migrations.count else {
-            throw StoreError(code: "store.newer-schema",
-                             message: "the \(what) \(path) has schema version \(current), newer than this vigil knows (\(migrations.count)); upgrade vigil — the file was left untouched")
+            throw StoreError(
+                code: "store.newer-schema",
+                message:
+                    "the \(what) \(path) has schema version \(current), newer than this vigil knows (\(migrations.count)); upgrade vigil — the file was left untouched"
+            )
         }
         for migration in migrations where migration.version > current {
             try transaction {
                 do {
                     try execute(migration.sql)
                 } catch let error as StoreError {
-                    throw StoreError(code: error.code,
-                                     message: "migration \(migration.version) (\(migration.name)): \(error.message)",
-                                     resultCode: error.resultCode)
+                    throw StoreError(
+                        code: error.code,
+                        message: "migration \(migration.version) (\(migration.name)): \(error.message)",
+                        resultCode: error.resultCode)
                 }
                 try execute("PRAGMA user_version = \(migration.version)")
             }

@@ -27,9 +27,10 @@ public final class SQLiteDatabase {
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             if let db { sqlite3_close_v2(db) }
-            throw StoreError(code: "sqlite.open",
-                             message: "cannot open the database \(path): \(message); check the path and its permissions",
-                             resultCode: rc)
+            throw StoreError(
+                code: "sqlite.open",
+                message: "cannot open the database \(path): \(message); check the path and its permissions",
+                resultCode: rc)
         }
         handle = db
         sqlite3_busy_timeout(db, 5000)
@@ -116,13 +117,15 @@ public final class SQLiteDatabase {
         let hint: String
         switch rc & 0xff {
         case SQLITE_BUSY, SQLITE_LOCKED: hint = "; another process holds the database — retry, or stop the other writer"
-        case SQLITE_CORRUPT, SQLITE_NOTADB: hint = "; the file is damaged or not a Vigil database — restore it from a backup"
+        case SQLITE_CORRUPT, SQLITE_NOTADB:
+            hint = "; the file is damaged or not a Vigil database — restore it from a backup"
         case SQLITE_READONLY, SQLITE_PERM, SQLITE_CANTOPEN: hint = "; check the file's permissions and the disk"
         case SQLITE_FULL: hint = "; the disk is full"
         default: hint = ""
         }
-        return StoreError(code: "sqlite.\(Self.codeName(rc))", message: "\(what) in \(path) failed: \(text)\(hint)",
-                          resultCode: rc)
+        return StoreError(
+            code: "sqlite.\(Self.codeName(rc))", message: "\(what) in \(path) failed: \(text)\(hint)",
+            resultCode: rc)
     }
 
     static func codeName(_ rc: Int32) -> String {

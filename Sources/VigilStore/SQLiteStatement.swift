@@ -10,8 +10,9 @@ public final class SQLiteStatement {
         self.database = database
         self.sql = sql
         var statement: OpaquePointer?
-        let rc = sqlite3_prepare_v3(database.handle, sql, -1, persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0,
-                                    &statement, nil)
+        let rc = sqlite3_prepare_v3(
+            database.handle, sql, -1, persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0,
+            &statement, nil)
         guard rc == SQLITE_OK, let statement else {
             throw database.error(rc, doing: "preparing \(SQLiteDatabase.summary(sql))")
         }
@@ -39,9 +40,14 @@ public final class SQLiteStatement {
                 }
             }
         case .blob(let v):
-            rc = v.withUnsafeBytes { vigil_sqlite3_bind_blob_transient(handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count)) }
+            rc = v.withUnsafeBytes {
+                vigil_sqlite3_bind_blob_transient(
+                    handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count))
+            }
         }
-        guard rc == SQLITE_OK else { throw database.error(rc, doing: "binding parameter \(index) of \(SQLiteDatabase.summary(sql))") }
+        guard rc == SQLITE_OK else {
+            throw database.error(rc, doing: "binding parameter \(index) of \(SQLiteDatabase.summary(sql))")
+        }
     }
 
     /// Advances: true when a row is available, false when done.

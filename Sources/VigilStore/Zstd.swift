@@ -33,22 +33,26 @@ public enum Zstd {
                     var output = ZSTD_outBuffer(dst: dst.baseAddress, size: chunk, pos: 0)
                     let result = ZSTD_decompressStream(stream, &output, &input)
                     if ZSTD_isError(result) != 0 {
-                        throw StoreError(code: "zstd.corrupt",
-                                         message: "the zstd data is damaged (\(String(cString: ZSTD_getErrorName(result)))); resend it")
+                        throw StoreError(
+                            code: "zstd.corrupt",
+                            message:
+                                "the zstd data is damaged (\(String(cString: ZSTD_getErrorName(result)))); resend it")
                     }
                     lastResult = result
                     return output.pos
                 }
                 if out.count + produced > maxOutput {
-                    throw StoreError(code: "zstd.too-large",
-                                     message: "the zstd data expands past \(maxOutput) bytes; send smaller batches")
+                    throw StoreError(
+                        code: "zstd.too-large",
+                        message: "the zstd data expands past \(maxOutput) bytes; send smaller batches")
                 }
                 out.append(contentsOf: buffer[0..<produced])
                 if produced == 0 && input.pos == input.size { break }
             } while input.pos < input.size || lastResult != 0
         }
         if lastResult != 0 {
-            throw StoreError(code: "zstd.corrupt", message: "the zstd data ends in the middle of a frame (truncated); resend it")
+            throw StoreError(
+                code: "zstd.corrupt", message: "the zstd data ends in the middle of a frame (truncated); resend it")
         }
         return out
     }
