@@ -65,6 +65,10 @@ public enum JSONValue: Sendable, Hashable {
     struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
+        /// Members and items of the containers being read, kept on shared stacks so each container is
+        /// allocated once at its final size instead of growing.
+        var memberStack: [Member] = []
+        var itemStack: [JSONValue] = []
         static let maxDepth = 512
         static let replacement: Unicode.Scalar = "\u{FFFD}"
 
@@ -86,12 +90,13 @@ public enum JSONValue: Sendable, Hashable {
             switch bytes[position] {
             case UInt8(ascii: "{"):
                 position += 1
-                var members: [Member] = []
                 skipSpace()
                 if position < bytes.count && bytes[position] == UInt8(ascii: "}") {
                     position += 1
-                    return .object(members)
+                    return .object([])
                 }
+                let base = memberStack.count
+                defer { memberStack.removeSubrange(base...) }
                 while true {
                     skipSpace()
                     guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
@@ -104,7 +109,8 @@ public enum JSONValue: Sendable, Hashable {
                     }
                     position += 1
                     skipSpace()
-                    members.append(Member(key: key, value: try value(depth: depth + 1)))
+                    let member = try value(depth: depth + 1)
+                    memberStack.append(Member(key: key, value: member))
                     skipSpace()
                     guard position < bytes.count else { throw fail("the text ends inside an object") }
                     if bytes[position] == UInt8(ascii: ",") {
@@ -113,19 +119,21 @@ public enum JSONValue: Sendable, Hashable {
                     }
                     guard bytes[position] == UInt8(ascii: "}") else { throw fail("expected ',' or '}' in an object") }
                     position += 1
-                    return .object(members)
+                    return .object(Array(memberStack[base...]))
                 }
             case UInt8(ascii: "["):
                 position += 1
-                var items: [JSONValue] = []
                 skipSpace()
                 if position < bytes.count && bytes[position] == UInt8(ascii: "]") {
                     position += 1
-                    return .array(items)
+                    return .array([])
                 }
+                let base = itemStack.count
+                defer { itemStack.removeSubrange(base...) }
                 while true {
                     skipSpace()
-                    items.append(try value(depth: depth + 1))
+                    let item = try value(depth: depth + 1)
+                    itemStack.append(item)
                     skipSpace()
                     guard position < bytes.count else { throw fail("the text ends inside an array") }
                     if bytes[position] == UInt8(ascii: ",") {
@@ -134,7 +142,7 @@ public enum JSONValue: Sendable, Hashable {
                     }
                     guard bytes[position] == UInt8(ascii: "]") else { throw fail("expected ',' or ']' in an array") }
                     position += 1
-                    return .array(items)
+                    return .array(Array(itemStack[base...]))
                 }
             case UInt8(ascii: "\""):
                 return .string(try string())
