@@ -33,6 +33,10 @@ let package = Package(
         .target(name: "VigilYAML", dependencies: ["VigilCore", "CYAML"]),
         .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite", "CPostgres", "CZstd"]),
         .target(name: "VigilHTTP", dependencies: ["VigilCore", "CMicroHTTPD"]),
+        // Vulnerability assessment: inventories, version comparison, advisories, matching (pure).
+        .target(name: "VigilVuln", dependencies: ["VigilCore", "VigilYAML"]),
+        // The local advisory index, findings history and host inventory reading (SQLite, files).
+        .target(name: "VigilVulnIndex", dependencies: ["VigilVuln", "VigilStore"]),
         // Wiring: the agent and the server.
         .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem"]),
         .target(name: "VigilServer", dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP"]),
@@ -41,11 +45,12 @@ let package = Package(
             name: "VigilCLI",
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore", "VigilHTTP", "VigilAgent",
-                "VigilServer",
+                "VigilServer", "VigilVulnIndex",
             ]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
-        .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto"]),
+        .executableTarget(
+            name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex"]),
 
         // Fakes beside the real things, for tests.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"]),
@@ -60,6 +65,10 @@ let package = Package(
             name: "VigilServerTests",
             dependencies: ["VigilServer", "VigilAgent", "VigilStore", "VigilHTTP", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilVulnTests",
+            dependencies: ["VigilVuln", "VigilVulnIndex", "VigilStore", "VigilCLI", "VigilTestSupport"],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
