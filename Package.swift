@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Vigil: host intrusion detection, file integrity monitoring, vulnerability assessment,
 // a tamper-evident archive and PCI DSS evidence for Linux fleets.
+import Foundation
 import PackageDescription
 
 /// A C library from Debian's apt, wrapped as a system-library target.
@@ -34,13 +35,27 @@ let package = Package(
         .target(name: "VigilAudit", dependencies: ["VigilCore"]),
         // The live audit sensor: VigilAudit's parsing over VigilSystem's netlink socket.
         .target(name: "VigilAuditSensor", dependencies: ["VigilAudit", "VigilCore", "VigilSystem"]),
+        .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite", "CPostgres", "CZstd"]),
+        .target(name: "VigilHTTP", dependencies: ["VigilCore", "CMicroHTTPD"]),
+        // Vulnerability assessment: inventories, version comparison, advisories, matching (pure).
+        .target(name: "VigilVuln", dependencies: ["VigilCore", "VigilYAML"]),
+        // The local advisory index, findings history and host inventory reading (SQLite, files).
+        .target(name: "VigilVulnIndex", dependencies: ["VigilVuln", "VigilStore"]),
+        // Wiring: the agent and the server.
+        .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem"]),
+        .target(name: "VigilServer", dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP"]),
         // Command line: parsing and start-up only.
         .target(
-            name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilAudit"]),
+            name: "VigilCLI",
+            dependencies: [
+                "VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore", "VigilHTTP", "VigilAgent",
+                "VigilServer", "VigilVulnIndex", "VigilAudit",
+            ]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
         .executableTarget(
-            name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto", "VigilAudit", "VigilAuditSensor"]),
+            name: "vigil-bench",
+            dependencies: ["VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilAudit", "VigilAuditSensor"]),
 
         // Fakes beside the real things, for tests.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"]),
@@ -48,7 +63,17 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"]),
+        .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilTestSupport"]),
+        .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilTestSupport"]),
+        .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilServerTests",
+            dependencies: ["VigilServer", "VigilAgent", "VigilStore", "VigilHTTP", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilVulnTests",
+            dependencies: ["VigilVuln", "VigilVulnIndex", "VigilStore", "VigilCLI", "VigilTestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", "VigilTestSupport"]),
         .testTarget(
             name: "VigilSystemTests",
@@ -56,3 +81,10 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fixture files (Tests/<Module>Tests/Fixtures/) are read by path through VigilTestSupport.Fixtures,
+// not built as resources: exclude them so SwiftPM does not warn about unhandled files.
+for target in package.targets where target.type == .test {
+    let fixtures = "\(Context.packageDirectory)/Tests/\(target.name)/Fixtures"
+    if FileManager.default.fileExists(atPath: fixtures) { target.exclude.append("Fixtures") }
+}

@@ -41,6 +41,7 @@ public enum EventJSON {
         w.string("version", e.metadata.product.version)
         w.close()
         if let s = e.metadata.sequence { w.key("sequence"); w.number(String(s)) }
+        w.string("uid", e.id)
         w.string("version", e.metadata.version)
         w.close()
         if let p = e.process { w.key("process"); process(p, &w) }
@@ -51,7 +52,6 @@ public enum EventJSON {
         w.key("time")
         w.number(String(e.time))
         w.int("type_uid", e.typeUID)
-        w.string("uid", e.id)
         if let unmapped = e.unmapped {
             w.key("unmapped")
             w.open()

@@ -184,11 +184,4 @@ extension Benchmarks {
         print("audit_sensor_cpu_s \(String(format: "%.2f", cpu)) s")
         print("audit_sensor_stats \(sensor.statistics)")
     }
-
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
-            + Double(usage.ru_stime.tv_usec) / 1e6
-    }
 }

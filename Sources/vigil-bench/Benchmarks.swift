@@ -12,6 +12,7 @@ enum Benchmarks {
         ("sha256", "SHA-256 MB/s on 16 KiB blocks and hashes/s on 200-byte messages", sha256),
         ("audit", "audit log: generate a large input, records/s of parsing and normalizing", audit),
         ("audit-sensor", "live audit sensor: own CPU seconds while N processes start (root)", auditSensor),
+        ("vuln", "advisory compile rate (tracker JSON, OSV) in MB/s and dpkg comparisons/s", vuln),
     ]
 
     /// Median of `runs` measurements of `body`, in seconds.
