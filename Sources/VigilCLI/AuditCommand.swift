@@ -8,7 +8,9 @@ extension Commands {
     public static var audit: CommandSpec {
         CommandSpec(
             name: "audit", summary: "Linux audit logs: parse raw records into normalized events.",
-            usage: "audit <command> [options]", subcommands: [auditParse])
+            usage: "audit <command> [options]",
+            examples: ["vigil audit parse /var/log/audit/audit.log --json", "vigil audit parse --help"],
+            subcommands: [auditParse])
     }
 
     /// `vigil audit parse [FILE] [--json]`.
