@@ -30,11 +30,17 @@ let package = Package(
         .target(name: "VigilCrypto", dependencies: ["VigilCore", "COpenSSL"]),
         .target(name: "VigilSystem", dependencies: ["VigilCore", "CLinux"]),
         .target(name: "VigilYAML", dependencies: ["VigilCore", "CYAML"]),
+        // Detection: Sigma rules, correlations, the field table, the syslog/auth-log parser.
+        .target(name: "VigilRules", dependencies: ["VigilCore", "VigilYAML"]),
         // Command line: parsing and start-up only.
-        .target(name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
+        .target(
+            name: "VigilCLI",
+            dependencies: [
+                "VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilRules",
+            ]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
-        .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto"]),
+        .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto", "VigilRules"]),
 
         // Fakes beside the real things, for tests.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"]),
@@ -43,6 +49,9 @@ let package = Package(
         .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilRulesTests", dependencies: ["VigilRules", "VigilYAML", "VigilTestSupport"],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

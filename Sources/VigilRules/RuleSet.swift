@@ -1,0 +1,191 @@
+import Foundation
+import VigilCore
+
+/// Loaded rules compiled for evaluation: field slots, rules indexed by log source, and the literal
+/// prefilter. Immutable and shareable; evaluate with a `RuleMatcher` per thread.
+public struct RuleSet: @unchecked Sendable {
+    /// A field slot: one Sigma field as read for one log source (nil field: the keyword text).
+    struct Slot: Hashable {
+        var field: String?
+        var indexKey: String
+    }
+
+    enum Value {
+        case pattern(SigmaPattern)
+        case regex(NSRegularExpression)
+        case cidr(CIDR)
+        case compare(ValueMatcher.Comparison, Double)
+        case null
+        case exists(Bool)
+        case fieldRef(Int, ValueMatcher.FieldRefKind, cased: Bool)
+    }
+
+    struct Test {
+        var slot: Int
+        var values: [Value]
+        var requireAll: Bool
+    }
+
+    struct CompiledRule {
+        /// Per selection: OR of groups of AND of tests.
+        var selections: [[[Test]]]
+        var condition: Condition
+        /// Literal ids of which at least one must occur in the event, or nil when the rule cannot promise one.
+        var literals: [Int]?
+    }
+
+    public let rules: [SigmaRule]
+    public let correlations: [CorrelationRule]
+    let compiled: [CompiledRule]
+    let slots: [Slot]
+    let extractors: [@Sendable (Event) -> String?]
+    /// Rule indices by log-source key.
+    let buckets: [String: [Int]]
+    let prefilter: LiteralPrefilter
+    /// Slots whose text the prefilter scans, by log-source key.
+    let scanSlots: [String: [Int]]
+
+    /// Compiles loaded rules (and linked correlations).
+    public init(rules: [SigmaRule], correlations: [CorrelationRule] = []) {
+        self.rules = rules
+        self.correlations = correlations
+        var slotIndex: [Slot: Int] = [:]
+        var slots: [Slot] = []
+        func slot(_ field: String?, _ key: String) -> Int {
+            let s = Slot(field: field, indexKey: key)
+            if let i = slotIndex[s] { return i }
+            slotIndex[s] = slots.count
+            slots.append(s)
+            return slots.count - 1
+        }
+        var literalIndex: [[UInt8]: Int] = [:]
+        var literals: [[UInt8]] = []
+        var buckets: [String: [Int]] = [:]
+        var scan: [String: Set<Int>] = [:]
+        var compiled: [CompiledRule] = []
+        for (ruleIndex, rule) in rules.enumerated() {
+            let key = rule.logSource.indexKey
+            buckets[key, default: []].append(ruleIndex)
+            let selections: [[[Test]]] = rule.selections.map { selection in
+                selection.groups.map { group in
+                    group.map { test in
+                        let values: [Value] = test.values.map { value in
+                            switch value {
+                            case .pattern(let p): .pattern(p)
+                            case .regex(let r, _): .regex(r)
+                            case .cidr(let c): .cidr(c)
+                            case .compare(let op, let n): .compare(op, n)
+                            case .null: .null
+                            case .exists(let b): .exists(b)
+                            case .fieldRef(let other, let kind, let cased):
+                                .fieldRef(slot(other, key), kind, cased: cased)
+                            }
+                        }
+                        return Test(slot: slot(test.field, key), values: values, requireAll: test.requireAll)
+                    }
+                }
+            }
+            // Literals the rule needs, with the slots they are searched in.
+            var needSlots: Set<Int> = []
+            let need = RuleSet.required(rule.condition, rule: rule, selections: selections, slots: &needSlots)
+            var ids: [Int]?
+            if let need {
+                ids = need.map { literal in
+                    if let id = literalIndex[literal] { return id }
+                    literalIndex[literal] = literals.count
+                    literals.append(literal)
+                    return literals.count - 1
+                }
+                scan[key, default: []].formUnion(needSlots)
+            }
+            compiled.append(CompiledRule(selections: selections, condition: rule.condition, literals: ids))
+        }
+        self.slots = slots
+        self.extractors = slots.map { slot in
+            if let field = slot.field { return FieldMapping.extractor(field, indexKey: slot.indexKey) }
+            return { FieldMapping.keywordText($0) }
+        }
+        self.buckets = buckets
+        self.compiled = compiled
+        self.prefilter = LiteralPrefilter(literals: literals)
+        self.scanSlots = scan.mapValues { $0.sorted() }
+    }
+
+    /// Loads and compiles in one step; diagnostics are in the returned load result.
+    public static func load(_ files: [(text: String, file: String)]) -> (RuleSet, RuleLoadResult) {
+        let result = SigmaLoader.load(files)
+        return (RuleSet(rules: result.rules, correlations: result.correlations), result)
+    }
+
+    /// The set of literals of which every match of `condition` contains at least one, or nil.
+    static func required(
+        _ condition: Condition, rule: SigmaRule, selections: [[[Test]]], slots: inout Set<Int>
+    ) -> Set<[UInt8]>? {
+        switch condition {
+        case .selection(let i):
+            return requiredSelection(selections[i], slots: &slots)
+        case .not:
+            return nil
+        case .or(let items):
+            var all: Set<[UInt8]> = []
+            for item in items {
+                guard let need = required(item, rule: rule, selections: selections, slots: &slots) else { return nil }
+                all.formUnion(need)
+            }
+            return all
+        case .and(let items):
+            return best(items.map { required($0, rule: rule, selections: selections, slots: &slots) })
+        case .of(let count, let indices):
+            let needs = indices.map { requiredSelection(selections[$0], slots: &slots) }
+            if count == nil { return best(needs) }
+            var all: Set<[UInt8]> = []
+            for need in needs {
+                guard let need else { return nil }
+                all.formUnion(need)
+            }
+            return all
+        }
+    }
+
+    static func requiredSelection(_ groups: [[Test]], slots: inout Set<Int>) -> Set<[UInt8]>? {
+        var all: Set<[UInt8]> = []
+        for group in groups {
+            var options: [(Set<[UInt8]>, Int)] = []
+            for test in group {
+                let lits = test.values.map { value -> [UInt8]? in
+                    if case .pattern(let p) = value {
+                        let l = p.requiredLiteral
+                        return l.isEmpty ? nil : l
+                    }
+                    return nil
+                }
+                if test.requireAll {
+                    if let longest = lits.compactMap({ $0 }).max(by: { $0.count < $1.count }) {
+                        options.append(([longest], test.slot))
+                    }
+                } else if !lits.isEmpty, lits.allSatisfy({ $0 != nil }) {
+                    options.append((Set(lits.compactMap { $0 }), test.slot))
+                }
+            }
+            guard let chosen = options.max(by: { score($0.0) < score($1.0) }) else { return nil }
+            slots.insert(chosen.1)
+            all.formUnion(chosen.0)
+        }
+        return all
+    }
+
+    /// The more selective of several alternatives that are all required (an AND).
+    static func best(_ needs: [Set<[UInt8]>?]) -> Set<[UInt8]>? {
+        needs.compactMap { $0 }.max { score($0) < score($1) }
+    }
+
+    static func score(_ set: Set<[UInt8]>) -> Int {
+        let shortest = set.map(\.count).min() ?? 0
+        return min(shortest, 8) * 1000 - set.count
+    }
+
+    /// The names of log-source keys rules are indexed by, with their rule counts.
+    public var index: [(key: String, rules: Int)] {
+        buckets.map { ($0.key, $0.value.count) }.sorted { $0.key < $1.key }
+    }
+}
