@@ -265,16 +265,14 @@ struct RuleBuilder {
                     at: valueNode)
                 return nil
             }
-            guard let compiled = compileValue(valueNode, modifiers: modifiers, has: has) else { return nil }
+            guard let compiled = compileValue(valueNode, has: has, keyword: field == nil) else { return nil }
             matchers += compiled
-        }
-        if has.contains("all") && has.contains("re") == false && valueNodes.count == 1 {
-            // `|all` with one value is the same as without it.
         }
         return FieldTest(field: field, values: matchers, requireAll: has.contains("all"))
     }
 
-    mutating func compileValue(_ node: YAMLNode, modifiers: [String], has: Set<String>) -> [ValueMatcher]? {
+    /// Compiles one value under the test's modifiers; keyword values (no field) match anywhere in the text.
+    mutating func compileValue(_ node: YAMLNode, has: Set<String>, keyword: Bool) -> [ValueMatcher]? {
         let text = node.scalar ?? ""
         if node.isNull && !has.contains("exists") { return [.null] }
         if has.contains("exists") {
@@ -337,7 +335,7 @@ struct RuleBuilder {
         }
         return variants.map { value in
             var pattern = literal ? SigmaPattern.escaped(value) : value
-            if has.contains("contains") {
+            if has.contains("contains") || keyword {
                 pattern = "*" + pattern + "*"
             } else if has.contains("startswith") {
                 pattern += "*"
