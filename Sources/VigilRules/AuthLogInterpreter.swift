@@ -102,7 +102,8 @@ public enum AuthLogInterpreter {
         if let module = record.module { unmapped["module"] = module }
         let text = record.message
         let range = NSRange(text.startIndex..., in: text)
-        for shape in shapes where shape.programs.isEmpty || shape.programs.contains(program) {
+        let lowerProgram = program.lowercased()
+        for shape in shapes where shape.programs.isEmpty || shape.programs.contains(lowerProgram) {
             guard let regex = shape.regex, let match = regex.firstMatch(in: text, range: range) else { continue }
             func group(_ name: String) -> String? {
                 let r = match.range(withName: name)

@@ -12,7 +12,7 @@ struct ConditionParser {
     }
 
     enum TokenKind: Equatable {
-        case open, close, and, or, not, of, them, all, number(Int), name(String), pipe
+        case open, close, and, or, not, of, them, all, number(Int), name(String)
     }
 
     struct Token {
@@ -45,8 +45,15 @@ struct ConditionParser {
                 i += 1
                 continue
             }
-            if c == "(" || c == ")" || c == "|" {
-                out.append(Token(kind: c == "(" ? .open : c == ")" ? .close : .pipe, offset: i))
+            if c == "|" {
+                throw Failure(
+                    code: "sigma.condition-aggregation",
+                    message:
+                        "aggregation expressions ('| count() …') are not supported; write a correlation rule instead",
+                    offset: i)
+            }
+            if c == "(" || c == ")" {
+                out.append(Token(kind: c == "(" ? .open : .close, offset: i))
                 i += 1
                 continue
             }
@@ -92,13 +99,6 @@ struct ConditionParser {
         let result = try parseOr()
         if index < tokens.count {
             let token = tokens[index]
-            if token.kind == .pipe {
-                throw Failure(
-                    code: "sigma.condition-aggregation",
-                    message:
-                        "aggregation expressions ('| count() …') are not supported; write a correlation rule instead",
-                    offset: token.offset)
-            }
             throw Failure(
                 code: "sigma.condition-syntax",
                 message: "unexpected \(describe(token)); expected 'and', 'or' or the end",
@@ -117,7 +117,6 @@ struct ConditionParser {
         case .of: "'of'"
         case .them: "'them'"
         case .all: "'all'"
-        case .pipe: "'|'"
         case .number(let n): "'\(n)'"
         case .name(let s): "'\(s)'"
         }
