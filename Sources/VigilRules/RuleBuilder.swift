@@ -6,7 +6,7 @@ struct RuleBuilder {
     static let knownKeys: Set<String> = [
         "title", "id", "name", "status", "description", "author", "date", "modified", "tags", "references",
         "falsepositives", "level", "logsource", "detection", "fields", "related", "license", "taxonomy", "scope",
-        "correlation", "generate", "action",
+        "correlation", "generate", "action", "simulation",
     ]
     static let levels: Set<String> = ["informational", "low", "medium", "high", "critical"]
 
