@@ -25,12 +25,14 @@ final class FieldRecord {
         }
     }
 
-    /// Fills `slot` from `read` unless it was filled for this event already.
+    /// Whether `slot` holds this event's value already.
     @inline(__always)
-    func fill(_ slot: Int, _ read: () -> String?) {
-        if stamp[slot] == generation { return }
+    func isFilled(_ slot: Int) -> Bool { stamp[slot] == generation }
+
+    /// Stores this event's value of `slot` (nil: absent).
+    func fill(_ slot: Int, _ value: String?) {
         stamp[slot] = generation
-        guard var value = read() else {
+        guard var value else {
             present[slot] = false
             strings[slot] = nil
             return

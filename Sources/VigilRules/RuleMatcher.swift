@@ -28,12 +28,23 @@ public final class RuleMatcher {
     var generation: UInt32 = 0
     var eventPlans: [PlanKey: Plan] = [:]
     var keyPlans: [[String]: Plan] = [:]
+    /// Rules evaluated so far (after the prefilter), for benchmarks and tuning.
+    public private(set) var evaluatedRules = 0
+    /// Plans for events without a program name, by class, activity and log kind.
+    var fastPlans: [Int: Plan] = [:]
+    /// The input being evaluated: an event, or a flat record of Sigma fields.
+    var currentEvent: Event?
+    var currentFields: [String: String]?
+    let extractors: [@Sendable (Event) -> String?]
+    let slotFields: [String]
 
     public init(_ ruleSet: RuleSet) {
         self.ruleSet = ruleSet
         record = FieldRecord(slots: max(ruleSet.slots.count, 1))
         hitStamp = [UInt32](repeating: 0, count: ruleSet.rules.count)
         literalRules = [[Int32]](repeating: [], count: ruleSet.prefilter.literalCount)
+        extractors = ruleSet.extractors
+        slotFields = ruleSet.slots.map { $0.field?.lowercased() ?? "_raw" }
         for (i, rule) in ruleSet.compiled.enumerated() {
             for id in rule.literals ?? [] { literalRules[id].append(Int32(i)) }
         }
@@ -55,18 +66,31 @@ public final class RuleMatcher {
 
     /// Calls `body` with the index (in `ruleSet.rules`) of every rule `event` matches, in rule order.
     public func match(_ event: Event, _ body: (Int) -> Void) {
-        let key = PlanKey(
-            classUID: event.classUID.rawValue, activityID: event.activityID, logName: event.metadata.logName,
-            program: event.unmapped?["program"])
         let plan: Plan
-        if let cached = eventPlans[key] {
-            plan = cached
+        let log = event.metadata.logName
+        let logCode = log == nil ? 0 : log == "audit" ? 1 : log == "auth-log" || log == "syslog" ? 2 : 3
+        if logCode == 2 || logCode == 3 {
+            let key = PlanKey(
+                classUID: event.classUID.rawValue, activityID: event.activityID, logName: log,
+                program: event.unmapped?["program"])
+            if let cached = eventPlans[key] {
+                plan = cached
+            } else {
+                plan = self.plan(for: FieldMapping.logSourceKeys(of: event))
+                eventPlans[key] = plan
+            }
         } else {
-            plan = self.plan(for: FieldMapping.logSourceKeys(of: event))
-            eventPlans[key] = plan
+            let key = (event.classUID.rawValue &* 1000 &+ event.activityID) &* 4 &+ logCode
+            if let cached = fastPlans[key] {
+                plan = cached
+            } else {
+                plan = self.plan(for: FieldMapping.logSourceKeys(of: event))
+                fastPlans[key] = plan
+            }
         }
-        let extractors = ruleSet.extractors
-        run(plan, read: { slot in extractors[slot](event) }, body)
+        currentEvent = event
+        defer { currentEvent = nil }
+        run(plan, body)
     }
 
     /// The indices of the rules `event` matches.
@@ -86,11 +110,25 @@ public final class RuleMatcher {
             plan = self.plan(for: keys)
             keyPlans[keys] = plan
         }
-        let slots = ruleSet.slots
-        run(plan, read: { slot in fields[slots[slot].field?.lowercased() ?? "_raw"] }, body)
+        currentFields = fields
+        defer { currentFields = nil }
+        run(plan, body)
     }
 
-    func run(_ plan: Plan, read: (Int) -> String?, _ body: (Int) -> Void) {
+    /// Reads a slot's value from the current input.
+    @inline(__always)
+    func read(_ slot: Int) -> String? {
+        if let event = currentEvent { return extractors[slot](event) }
+        return currentFields?[slotFields[slot]]
+    }
+
+    @inline(__always)
+    func fill(_ slot: Int) {
+        if record.isFilled(slot) { return }
+        record.fill(slot, read(slot))
+    }
+
+    func run(_ plan: Plan, _ body: (Int) -> Void) {
         record.reset()
         generation &+= 1
         if generation == 0 {
@@ -100,7 +138,7 @@ public final class RuleMatcher {
         if !plan.filtered.isEmpty {
             let gen = generation
             for slot in plan.scan {
-                record.fill(slot) { read(slot) }
+                fill(slot)
                 if record.present[slot] {
                     ruleSet.prefilter.scan(record.lower[slot]) { id in
                         for r in literalRules[id] { hitStamp[Int(r)] = gen }
@@ -123,30 +161,31 @@ public final class RuleMatcher {
                 rule = always[a]
                 a += 1
             }
-            if evaluate(ruleSet.compiled[rule], read: read) { body(rule) }
+            evaluatedRules &+= 1
+            if evaluate(ruleSet.compiled[rule]) { body(rule) }
         }
     }
 
-    func evaluate(_ rule: RuleSet.CompiledRule, read: (Int) -> String?) -> Bool {
-        evaluate(rule.condition, rule, read)
+    func evaluate(_ rule: RuleSet.CompiledRule) -> Bool {
+        evaluate(rule.condition, rule)
     }
 
-    func evaluate(_ condition: Condition, _ rule: RuleSet.CompiledRule, _ read: (Int) -> String?) -> Bool {
+    func evaluate(_ condition: Condition, _ rule: RuleSet.CompiledRule) -> Bool {
         switch condition {
         case .selection(let i):
-            return selection(rule.selections[i], read)
+            return selection(rule.selections[i])
         case .not(let inner):
-            return !evaluate(inner, rule, read)
+            return !evaluate(inner, rule)
         case .and(let items):
-            for item in items where !evaluate(item, rule, read) { return false }
+            for item in items where !evaluate(item, rule) { return false }
             return true
         case .or(let items):
-            for item in items where evaluate(item, rule, read) { return true }
+            for item in items where evaluate(item, rule) { return true }
             return false
         case .of(let count, let indices):
             let needed = count ?? indices.count
             var hits = 0
-            for i in indices where selection(rule.selections[i], read) {
+            for i in indices where selection(rule.selections[i]) {
                 hits += 1
                 if hits >= needed { return true }
             }
@@ -154,10 +193,10 @@ public final class RuleMatcher {
         }
     }
 
-    func selection(_ groups: [[RuleSet.Test]], _ read: (Int) -> String?) -> Bool {
+    func selection(_ groups: [[RuleSet.Test]]) -> Bool {
         for group in groups {
             var ok = true
-            for test in group where !self.test(test, read) {
+            for test in group where !self.test(test) {
                 ok = false
                 break
             }
@@ -166,18 +205,18 @@ public final class RuleMatcher {
         return false
     }
 
-    func test(_ test: RuleSet.Test, _ read: (Int) -> String?) -> Bool {
+    func test(_ test: RuleSet.Test) -> Bool {
         let slot = test.slot
-        record.fill(slot) { read(slot) }
+        fill(slot)
         if test.requireAll {
-            for value in test.values where !self.value(value, slot, read) { return false }
+            for value in test.values where !self.value(value, slot) { return false }
             return true
         }
-        for value in test.values where self.value(value, slot, read) { return true }
+        for value in test.values where self.value(value, slot) { return true }
         return false
     }
 
-    func value(_ value: RuleSet.Value, _ slot: Int, _ read: (Int) -> String?) -> Bool {
+    func value(_ value: RuleSet.Value, _ slot: Int) -> Bool {
         let present = record.present[slot]
         switch value {
         case .pattern(let p):
@@ -203,7 +242,7 @@ public final class RuleMatcher {
             case .lte: return n <= bound
             }
         case .fieldRef(let other, let kind, let cased):
-            record.fill(other) { read(other) }
+            fill(other)
             guard present, record.present[other] else { return false }
             let a = cased ? record.raw[slot] : record.lower[slot]
             let b = cased ? record.raw[other] : record.lower[other]

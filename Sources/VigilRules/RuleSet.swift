@@ -189,3 +189,10 @@ public struct RuleSet: @unchecked Sendable {
         buckets.map { ($0.key, $0.value.count) }.sorted { $0.key < $1.key }
     }
 }
+
+extension RuleSet {
+    /// Titles of the rules the literal prefilter cannot skip (they are evaluated on every event of their source).
+    public var unfilteredRuleTitles: [String] {
+        compiled.indices.filter { compiled[$0].literals == nil }.map { rules[$0].metadata.title }
+    }
+}

@@ -11,6 +11,20 @@ public struct SyslogRecord: Sendable, Hashable {
     public var module: String?
     public var pid: Int?
     public var message: String
+
+    public init(
+        time: Int64? = nil, facility: Int? = nil, severity: Int? = nil, hostname: String? = nil,
+        program: String? = nil, module: String? = nil, pid: Int? = nil, message: String
+    ) {
+        self.time = time
+        self.facility = facility
+        self.severity = severity
+        self.hostname = hostname
+        self.program = program
+        self.module = module
+        self.pid = pid
+        self.message = message
+    }
 }
 
 /// Reads syslog lines: RFC 3164 (`<PRI>Mmm dd hh:mm:ss host tag[pid]: msg`, PRI optional as in files),

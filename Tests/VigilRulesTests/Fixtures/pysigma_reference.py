@@ -4,7 +4,7 @@ and benchmark.
 usage: pysigma_reference.py RULES.json EVENTS.jsonl OUT.txt CACHE.json [--repeat N]
 
 RULES.json is a list of {"key": rule key, "path": rule file, "logsource": index key}. Each event line is
-{"id": n, "ls": index key, "f": {field: value}}; keyword text is the field "_raw". Each rule is converted
+{"id": n, "ls": index key or list of keys, "f": {field: value}}; keyword text is the field "_raw". Each rule is converted
 to SQL once (cached in CACHE.json by the rule text's hash and the pySigma version) and run over the events
 of its log source (all events for rules with only a product). OUT.txt gets one "event-id rule-key" line per
 match; the last line of standard output is "reference_seconds S" (query time for all rules, median of N).
@@ -76,7 +76,9 @@ def main():
     declared = ", ".join(f'"{c}" TEXT COLLATE NOCASE' for c in columns)
     by_source = {}
     for event in events:
-        by_source.setdefault(event["ls"], []).append(event)
+        keys = event["ls"] if isinstance(event["ls"], list) else [event["ls"]]
+        for key in keys:
+            by_source.setdefault(key, []).append(event)
     keys = sorted({r["logsource"] for r in rules})
     placeholders = ", ".join("?" for _ in columns)
     for key in keys:
