@@ -12,6 +12,14 @@ public final class RuleMatcher {
         var filtered: [Int]
         var always: [Int]
         var scan: [Int]
+        /// Whether each rule (by index) is in `filtered`.
+        var member: [Bool]
+    }
+
+    /// A rule literal's meaning for one rule: which clause bit it sets.
+    struct Hit {
+        var rule: Int32
+        var bit: UInt8
     }
 
     struct PlanKey: Hashable {
@@ -24,7 +32,10 @@ public final class RuleMatcher {
     public let ruleSet: RuleSet
     let record: FieldRecord
     var hitStamp: [UInt32]
-    var literalRules: [[Int32]]
+    var clauseMask: [UInt8]
+    var fullMask: [UInt8]
+    var literalHits: [[Hit]]
+    var candidates: [Int] = []
     var generation: UInt32 = 0
     var eventPlans: [PlanKey: Plan] = [:]
     var keyPlans: [[String]: Plan] = [:]
@@ -42,11 +53,18 @@ public final class RuleMatcher {
         self.ruleSet = ruleSet
         record = FieldRecord(slots: max(ruleSet.slots.count, 1))
         hitStamp = [UInt32](repeating: 0, count: ruleSet.rules.count)
-        literalRules = [[Int32]](repeating: [], count: ruleSet.prefilter.literalCount)
+        clauseMask = [UInt8](repeating: 0, count: ruleSet.rules.count)
+        fullMask = [UInt8](repeating: 0, count: ruleSet.rules.count)
+        literalHits = [[Hit]](repeating: [], count: ruleSet.prefilter.literalCount)
         extractors = ruleSet.extractors
         slotFields = ruleSet.slots.map { $0.field?.lowercased() ?? "_raw" }
         for (i, rule) in ruleSet.compiled.enumerated() {
-            for id in rule.literals ?? [] { literalRules[id].append(Int32(i)) }
+            let clauses = rule.clauses ?? []
+            precondition(clauses.count <= 8, "at most 8 literal clauses per rule")
+            fullMask[i] = UInt8(truncatingIfNeeded: (1 << clauses.count) - 1)
+            for (c, clause) in clauses.enumerated() {
+                for id in clause { literalHits[id].append(Hit(rule: Int32(i), bit: UInt8(1 << c))) }
+            }
         }
     }
 
@@ -59,9 +77,12 @@ public final class RuleMatcher {
             scan.formUnion(ruleSet.scanSlots[key] ?? [])
         }
         rules.sort()
+        let filtered = rules.filter { ruleSet.compiled[$0].clauses != nil }
+        var member = [Bool](repeating: false, count: ruleSet.rules.count)
+        for r in filtered { member[r] = true }
         return Plan(
-            filtered: rules.filter { ruleSet.compiled[$0].literals != nil },
-            always: rules.filter { ruleSet.compiled[$0].literals == nil }, scan: scan.sorted())
+            filtered: filtered, always: rules.filter { ruleSet.compiled[$0].clauses == nil }, scan: scan.sorted(),
+            member: member)
     }
 
     /// Calls `body` with the index (in `ruleSet.rules`) of every rule `event` matches, in rule order.
@@ -135,28 +156,51 @@ public final class RuleMatcher {
             for i in hitStamp.indices { hitStamp[i] = 0 }
             generation = 1
         }
+        // Scan the fields once; a rule is a candidate when every one of its clauses has a literal hit.
+        var found = candidates
+        candidates = []
+        found.removeAll(keepingCapacity: true)
         if !plan.filtered.isEmpty {
             let gen = generation
+            var stamps = hitStamp
+            var masks = clauseMask
+            hitStamp = []
+            clauseMask = []
+            let full = fullMask
+            let member = plan.member
+            let hits = literalHits
             for slot in plan.scan {
                 fill(slot)
                 if record.present[slot] {
                     ruleSet.prefilter.scan(record.lower[slot]) { id in
-                        for r in literalRules[id] { hitStamp[Int(r)] = gen }
+                        for hit in hits[id] {
+                            let r = Int(hit.rule)
+                            if stamps[r] != gen {
+                                stamps[r] = gen
+                                masks[r] = 0
+                            }
+                            let before = masks[r]
+                            if before & hit.bit == 0 {
+                                masks[r] = before | hit.bit
+                                if masks[r] == full[r] && member[r] { found.append(r) }
+                            }
+                        }
                     }
                 }
             }
+            hitStamp = stamps
+            clauseMask = masks
+            found.sort()
         }
+        // Evaluate candidates and unfiltered rules in rule order.
         var f = 0
         var a = 0
-        let filtered = plan.filtered
         let always = plan.always
-        // Merge the two sorted lists so matches come out in rule order.
-        while f < filtered.count || a < always.count {
+        while f < found.count || a < always.count {
             let rule: Int
-            if a >= always.count || (f < filtered.count && filtered[f] < always[a]) {
-                rule = filtered[f]
+            if a >= always.count || (f < found.count && found[f] < always[a]) {
+                rule = found[f]
                 f += 1
-                if hitStamp[rule] != generation { continue }
             } else {
                 rule = always[a]
                 a += 1
@@ -164,6 +208,7 @@ public final class RuleMatcher {
             evaluatedRules &+= 1
             if evaluate(ruleSet.compiled[rule]) { body(rule) }
         }
+        candidates = found
     }
 
     func evaluate(_ rule: RuleSet.CompiledRule) -> Bool {

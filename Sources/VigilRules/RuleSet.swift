@@ -30,8 +30,9 @@ public struct RuleSet: @unchecked Sendable {
         /// Per selection: OR of groups of AND of tests.
         var selections: [[[Test]]]
         var condition: Condition
-        /// Literal ids of which at least one must occur in the event, or nil when the rule cannot promise one.
-        var literals: [Int]?
+        /// Clauses of literal ids: for the rule to match, each clause needs one of its literals in the event.
+        /// Nil when the rule cannot promise any literal (it is then evaluated on every event of its source).
+        var clauses: [[Int]]?
     }
 
     public let rules: [SigmaRule]
@@ -85,20 +86,22 @@ public struct RuleSet: @unchecked Sendable {
                     }
                 }
             }
-            // Literals the rule needs, with the slots they are searched in.
+            // Literal clauses the rule needs (each clause: one of its literals must occur), with their slots.
             var needSlots: Set<Int> = []
             let need = RuleSet.required(rule.condition, rule: rule, selections: selections, slots: &needSlots)
-            var ids: [Int]?
+            var clauses: [[Int]]?
             if let need {
-                ids = need.map { literal in
-                    if let id = literalIndex[literal] { return id }
-                    literalIndex[literal] = literals.count
-                    literals.append(literal)
-                    return literals.count - 1
+                clauses = need.map { clause in
+                    clause.map { literal in
+                        if let id = literalIndex[literal] { return id }
+                        literalIndex[literal] = literals.count
+                        literals.append(literal)
+                        return literals.count - 1
+                    }
                 }
                 scan[key, default: []].formUnion(needSlots)
             }
-            compiled.append(CompiledRule(selections: selections, condition: rule.condition, literals: ids))
+            compiled.append(CompiledRule(selections: selections, condition: rule.condition, clauses: clauses))
         }
         self.slots = slots
         self.extractors = slots.map { slot in
@@ -117,40 +120,52 @@ public struct RuleSet: @unchecked Sendable {
         return (RuleSet(rules: result.rules, correlations: result.correlations), result)
     }
 
-    /// The set of literals of which every match of `condition` contains at least one, or nil.
+    /// At most this many clauses per rule (the most selective are kept).
+    static let maxClauses = 4
+
+    /// Literal clauses every match of `condition` satisfies (in each clause, one literal occurs), or nil.
     static func required(
         _ condition: Condition, rule: SigmaRule, selections: [[[Test]]], slots: inout Set<Int>
-    ) -> Set<[UInt8]>? {
+    ) -> [Set<[UInt8]>]? {
         switch condition {
         case .selection(let i):
             return requiredSelection(selections[i], slots: &slots)
         case .not:
             return nil
-        case .or(let items):
-            var all: Set<[UInt8]> = []
-            for item in items {
-                guard let need = required(item, rule: rule, selections: selections, slots: &slots) else { return nil }
-                all.formUnion(need)
-            }
-            return all
         case .and(let items):
-            return best(items.map { required($0, rule: rule, selections: selections, slots: &slots) })
+            return conjunction(items.map { required($0, rule: rule, selections: selections, slots: &slots) })
+        case .or(let items):
+            return disjunction(items.map { required($0, rule: rule, selections: selections, slots: &slots) })
         case .of(let count, let indices):
             let needs = indices.map { requiredSelection(selections[$0], slots: &slots) }
-            if count == nil { return best(needs) }
-            var all: Set<[UInt8]> = []
-            for need in needs {
-                guard let need else { return nil }
-                all.formUnion(need)
-            }
-            return all
+            return count == nil ? conjunction(needs) : disjunction(needs)
         }
     }
 
-    static func requiredSelection(_ groups: [[Test]], slots: inout Set<Int>) -> Set<[UInt8]>? {
-        var all: Set<[UInt8]> = []
+    /// Every clause of every known part holds; keep the most selective.
+    static func conjunction(_ parts: [[Set<[UInt8]>]?]) -> [Set<[UInt8]>]? {
+        var all: [Set<[UInt8]>] = []
+        for part in parts.compactMap({ $0 }) {
+            for clause in part where !all.contains(clause) { all.append(clause) }
+        }
+        if all.isEmpty { return nil }
+        return Array(all.sorted { score($0) > score($1) }.prefix(maxClauses))
+    }
+
+    /// One of the parts holds: the union of each part's best clause.
+    static func disjunction(_ parts: [[Set<[UInt8]>]?]) -> [Set<[UInt8]>]? {
+        var union: Set<[UInt8]> = []
+        for part in parts {
+            guard let part, let best = part.max(by: { score($0) < score($1) }) else { return nil }
+            union.formUnion(best)
+        }
+        return union.isEmpty ? nil : [union]
+    }
+
+    static func requiredSelection(_ groups: [[Test]], slots: inout Set<Int>) -> [Set<[UInt8]>]? {
+        var perGroup: [[Set<[UInt8]>]?] = []
         for group in groups {
-            var options: [(Set<[UInt8]>, Int)] = []
+            var clauses: [Set<[UInt8]>] = []
             for test in group {
                 let lits = test.values.map { value -> [UInt8]? in
                     if case .pattern(let p) = value {
@@ -160,23 +175,21 @@ public struct RuleSet: @unchecked Sendable {
                     return nil
                 }
                 if test.requireAll {
-                    if let longest = lits.compactMap({ $0 }).max(by: { $0.count < $1.count }) {
-                        options.append(([longest], test.slot))
+                    for literal in lits.compactMap({ $0 }) {
+                        clauses.append([literal])
+                        slots.insert(test.slot)
                     }
                 } else if !lits.isEmpty, lits.allSatisfy({ $0 != nil }) {
-                    options.append((Set(lits.compactMap { $0 }), test.slot))
+                    clauses.append(Set(lits.compactMap { $0 }))
+                    slots.insert(test.slot)
                 }
             }
-            guard let chosen = options.max(by: { score($0.0) < score($1.0) }) else { return nil }
-            slots.insert(chosen.1)
-            all.formUnion(chosen.0)
+            perGroup.append(clauses.isEmpty ? nil : clauses)
         }
-        return all
-    }
-
-    /// The more selective of several alternatives that are all required (an AND).
-    static func best(_ needs: [Set<[UInt8]>?]) -> Set<[UInt8]>? {
-        needs.compactMap { $0 }.max { score($0) < score($1) }
+        if perGroup.count == 1 {
+            return perGroup[0].map { Array($0.sorted { score($0) > score($1) }.prefix(maxClauses)) }
+        }
+        return disjunction(perGroup)
     }
 
     static func score(_ set: Set<[UInt8]>) -> Int {
@@ -193,6 +206,6 @@ public struct RuleSet: @unchecked Sendable {
 extension RuleSet {
     /// Titles of the rules the literal prefilter cannot skip (they are evaluated on every event of their source).
     public var unfilteredRuleTitles: [String] {
-        compiled.indices.filter { compiled[$0].literals == nil }.map { rules[$0].metadata.title }
+        compiled.indices.filter { compiled[$0].clauses == nil }.map { rules[$0].metadata.title }
     }
 }

@@ -25,7 +25,7 @@ struct FlatEvent {
 /// Builds events that hit each rule's selections (and filters), their case-flipped twins, near misses
 /// (one character changed or dropped) and mixtures of several selections, over random background fields.
 struct SigmaEventGenerator {
-    var random = SeededRandom(seed: 0x5167_6D61)
+    var random: SeededRandom
     var events: [FlatEvent] = []
     let words = [
         "bash", "python3", "/usr/bin/curl", "-o", "/tmp/x", "http://10.0.0.5/a.sh", "root", "www-data", "/etc/passwd",
@@ -33,12 +33,20 @@ struct SigmaEventGenerator {
     ]
     /// Background fields per log-source key: every field a rule of that source reads.
     var backgroundFields: [String: [String]] = [:]
+    /// One spelling per field name ignoring case (`User`/`USER`): SQLite's columns ignore case, so two
+    /// spellings in one event would be one column in the reference.
+    var spelling: [String: String] = ["_raw": "_raw"]
 
-    init(rules: [SigmaRule]) {
+    init(rules: [SigmaRule], seed: UInt64 = 0x5167_6D61) {
+        random = SeededRandom(seed: seed)
         for rule in rules {
             let key = rule.logSource.indexKey
             var fields = backgroundFields[key] ?? []
-            for field in rule.fields where !fields.contains(field) { fields.append(field) }
+            for field in rule.fields {
+                let name = spelling[field.lowercased()] ?? field
+                spelling[field.lowercased()] = name
+                if !fields.contains(name) { fields.append(name) }
+            }
             backgroundFields[key] = fields
         }
     }
@@ -96,14 +104,14 @@ struct SigmaEventGenerator {
         case .exists(let flag):
             return flag ? .some(word()) : .some(nil)
         case .fieldRef(let field, _, _):
-            return .some(other[field] ?? word())
+            return .some(other[spelling[field.lowercased()] ?? field] ?? word())
         }
     }
 
     /// The fields that satisfy one group (an AND of tests), choosing value `pick` of each list.
     mutating func satisfy(_ group: [FieldTest], pick: Int, into fields: inout [String: String]) {
         for test in group {
-            let name = test.field ?? "_raw"
+            let name = test.field.map { spelling[$0.lowercased()] ?? $0 } ?? "_raw"
             let chosen = test.requireAll ? test.values : [test.values[pick % test.values.count]]
             var parts: [String] = []
             var absent = false
@@ -154,8 +162,12 @@ struct SigmaEventGenerator {
                         var fields = background(key)
                         satisfy(group, pick: pick, into: &fields)
                         add(key, fields)
-                        add(key, fields.mapValues { flipCase($0) })
-                        if let name = group.randomElement(using: &random).map({ $0.field ?? "_raw" }),
+                        var flipped: [String: String] = [:]
+                        for name in fields.keys.sorted() { flipped[name] = flipCase(fields[name] ?? "") }
+                        add(key, flipped)
+                        if let name = group.randomElement(using: &random).map({
+                            $0.field.map { spelling[$0.lowercased()] ?? $0 } ?? "_raw"
+                        }),
                             let value = fields[name]
                         {
                             var miss = fields
@@ -182,7 +194,9 @@ struct SigmaEventGenerator {
             satisfy(group, pick: Int.random(in: 0..<width, using: &random), into: &fields)
             let (_, other, otherWidth) = groups[Int.random(in: 0..<groups.count, using: &random)]
             satisfy(other, pick: Int.random(in: 0..<otherWidth, using: &random), into: &fields)
-            if Bool.random(using: &random), let name = fields.keys.randomElement(using: &random), let v = fields[name] {
+            if Bool.random(using: &random), let name = fields.keys.sorted().randomElement(using: &random),
+                let v = fields[name]
+            {
                 fields[name] = nearMiss(v)
             }
             add(key, fields)
