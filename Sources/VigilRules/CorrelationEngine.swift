@@ -129,27 +129,66 @@ public final class CorrelationEngine {
             return CorrelationAlert(
                 correlation: c, group: groupValues, count: count, firstTime: first.time, lastTime: time)
         }
-        var start = 0
-        while start < entries.count && entries[start].time < time - span { start += 1 }
-        var k = start
-        while k < entries.count && entries[k].time <= time {
-            var end = k
-            while end < entries.count && entries[end].time <= entries[k].time + span { end += 1 }
-            let window = entries[k..<end]
-            if rule.kind == .temporalOrdered {
-                if ordered(window, count: rule.ruleKeys.count) {
-                    return CorrelationAlert(
-                        correlation: c, group: groupValues, count: window.count, firstTime: entries[k].time,
-                        lastTime: entries[end - 1].time)
-                }
-            } else {
-                let count = measure(rule.kind, window)
-                if threshold.holds(count) {
-                    return CorrelationAlert(
-                        correlation: c, group: groupValues, count: count, firstTime: entries[k].time,
-                        lastTime: entries[end - 1].time)
-                }
+        // Windows [entries[k].time, entries[k].time + span] for every k that can contain `time`, with two
+        // pointers and running counts: linear in the group's entries.
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].time < time - span { low = mid + 1 } else { high = mid }
+        }
+        var k = low
+        var end = k
+        var counts: [String: Int] = [:]
+        var rules = [Int](repeating: 0, count: rule.ruleKeys.count)
+        var distinctRules = 0
+        func add(_ e: Entry) {
+            switch rule.kind {
+            case .valueCount: counts[e.value, default: 0] += 1
+            case .temporal, .temporalOrdered:
+                if rules[e.rule] == 0 { distinctRules += 1 }
+                rules[e.rule] += 1
+            case .eventCount: break
             }
+        }
+        func remove(_ e: Entry) {
+            switch rule.kind {
+            case .valueCount:
+                let n = (counts[e.value] ?? 1) - 1
+                counts[e.value] = n == 0 ? nil : n
+            case .temporal, .temporalOrdered:
+                rules[e.rule] -= 1
+                if rules[e.rule] == 0 { distinctRules -= 1 }
+            case .eventCount: break
+            }
+        }
+        while k < entries.count && entries[k].time <= time {
+            while end < entries.count && entries[end].time <= entries[k].time + span {
+                add(entries[end])
+                end += 1
+            }
+            var measured = 0
+            var fires = false
+            switch rule.kind {
+            case .eventCount:
+                measured = end - k
+                fires = threshold.holds(measured)
+            case .valueCount:
+                measured = counts.count
+                fires = threshold.holds(measured)
+            case .temporal:
+                measured = distinctRules
+                fires = threshold.holds(measured)
+            case .temporalOrdered:
+                measured = end - k
+                fires = distinctRules == rule.ruleKeys.count && ordered(entries[k..<end], count: rule.ruleKeys.count)
+            }
+            if fires {
+                return CorrelationAlert(
+                    correlation: c, group: groupValues, count: measured, firstTime: entries[k].time,
+                    lastTime: entries[end - 1].time)
+            }
+            remove(entries[k])
             k += 1
         }
         return nil

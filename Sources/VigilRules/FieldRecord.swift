@@ -1,5 +1,5 @@
 /// Per-event scratch space for the evaluator: each field slot's value as bytes and lower-cased bytes,
-/// filled on first use and reused (keeping capacity) for the next event.
+/// filled before evaluation and reused (keeping capacity) for the next event.
 final class FieldRecord {
     private(set) var generation: UInt32 = 1
     private var stamp: [UInt32]

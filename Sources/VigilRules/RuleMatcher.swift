@@ -14,6 +14,8 @@ public final class RuleMatcher {
         var scan: [Int]
         /// Whether each rule (by index) is in `filtered`.
         var member: [Bool]
+        /// Every slot the plan's rules read, filled before evaluation.
+        var slots: [Int]
     }
 
     /// A rule literal's meaning for one rule: which clause bit it sets.
@@ -43,9 +45,6 @@ public final class RuleMatcher {
     public private(set) var evaluatedRules = 0
     /// Plans for events without a program name, by class, activity and log kind.
     var fastPlans: [Int: Plan] = [:]
-    /// The input being evaluated: an event, or a flat record of Sigma fields.
-    var currentEvent: Event?
-    var currentFields: [String: String]?
     let extractors: [@Sendable (Event) -> String?]
     let slotFields: [String]
 
@@ -80,9 +79,20 @@ public final class RuleMatcher {
         let filtered = rules.filter { ruleSet.compiled[$0].clauses != nil }
         var member = [Bool](repeating: false, count: ruleSet.rules.count)
         for r in filtered { member[r] = true }
+        var slots = Set<Int>()
+        for r in rules {
+            for selection in ruleSet.compiled[r].selections {
+                for group in selection {
+                    for test in group {
+                        slots.insert(test.slot)
+                        for value in test.values { if case .fieldRef(let other, _, _) = value { slots.insert(other) } }
+                    }
+                }
+            }
+        }
         return Plan(
             filtered: filtered, always: rules.filter { ruleSet.compiled[$0].clauses == nil }, scan: scan.sorted(),
-            member: member)
+            member: member, slots: slots.sorted())
     }
 
     /// Calls `body` with the index (in `ruleSet.rules`) of every rule `event` matches, in rule order.
@@ -109,8 +119,8 @@ public final class RuleMatcher {
                 fastPlans[key] = plan
             }
         }
-        currentEvent = event
-        defer { currentEvent = nil }
+        record.reset()
+        for slot in plan.slots { record.fill(slot, extractors[slot](event)) }
         run(plan, body)
     }
 
@@ -131,26 +141,13 @@ public final class RuleMatcher {
             plan = self.plan(for: keys)
             keyPlans[keys] = plan
         }
-        currentFields = fields
-        defer { currentFields = nil }
+        record.reset()
+        for slot in plan.slots { record.fill(slot, fields[slotFields[slot]]) }
         run(plan, body)
     }
 
-    /// Reads a slot's value from the current input.
-    @inline(__always)
-    func read(_ slot: Int) -> String? {
-        if let event = currentEvent { return extractors[slot](event) }
-        return currentFields?[slotFields[slot]]
-    }
-
-    @inline(__always)
-    func fill(_ slot: Int) {
-        if record.isFilled(slot) { return }
-        record.fill(slot, read(slot))
-    }
-
+    /// Evaluates the plan's rules over the filled record.
     func run(_ plan: Plan, _ body: (Int) -> Void) {
-        record.reset()
         generation &+= 1
         if generation == 0 {
             for i in hitStamp.indices { hitStamp[i] = 0 }
@@ -170,7 +167,6 @@ public final class RuleMatcher {
             let member = plan.member
             let hits = literalHits
             for slot in plan.scan {
-                fill(slot)
                 if record.present[slot] {
                     ruleSet.prefilter.scan(record.lower[slot]) { id in
                         for hit in hits[id] {
@@ -252,7 +248,6 @@ public final class RuleMatcher {
 
     func test(_ test: RuleSet.Test) -> Bool {
         let slot = test.slot
-        fill(slot)
         if test.requireAll {
             for value in test.values where !self.value(value, slot) { return false }
             return true
@@ -287,7 +282,6 @@ public final class RuleMatcher {
             case .lte: return n <= bound
             }
         case .fieldRef(let other, let kind, let cased):
-            fill(other)
             guard present, record.present[other] else { return false }
             let a = cased ? record.raw[slot] : record.lower[slot]
             let b = cased ? record.raw[other] : record.lower[other]

@@ -26,13 +26,19 @@ public struct RuleSet: @unchecked Sendable {
         var requireAll: Bool
     }
 
-    struct CompiledRule {
+    final class CompiledRule {
         /// Per selection: OR of groups of AND of tests.
-        var selections: [[[Test]]]
-        var condition: Condition
+        let selections: [[[Test]]]
+        let condition: Condition
         /// Clauses of literal ids: for the rule to match, each clause needs one of its literals in the event.
         /// Nil when the rule cannot promise any literal (it is then evaluated on every event of its source).
-        var clauses: [[Int]]?
+        let clauses: [[Int]]?
+
+        init(selections: [[[Test]]], condition: Condition, clauses: [[Int]]?) {
+            self.selections = selections
+            self.condition = condition
+            self.clauses = clauses
+        }
     }
 
     public let rules: [SigmaRule]

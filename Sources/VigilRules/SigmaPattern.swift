@@ -1,9 +1,9 @@
-/// A Sigma string value compiled for matching bytes: `*` any run of characters, `?` one character,
+/// A Sigma string value compiled for matching bytes (a class, so rules share it without copying): `*` any run of characters, `?` one character,
 /// `\*`, `\?` and `\\` literal. Case-insensitive (ASCII, as SQLite's LIKE) unless `cased`.
 ///
 /// Patterns with one literal run and leading/trailing stars become exact, prefix, suffix or substring
 /// searches; anything else is matched by a small glob matcher with backtracking on the last star.
-public struct SigmaPattern: Sendable, Hashable {
+public final class SigmaPattern: Sendable, Hashable {
     enum Kind: Sendable, Hashable {
         case exact, prefix, suffix, contains, glob
     }
@@ -21,6 +21,12 @@ public struct SigmaPattern: Sendable, Hashable {
     public let cased: Bool
     /// The value as written, for messages.
     public let source: String
+
+    public static func == (a: SigmaPattern, b: SigmaPattern) -> Bool { a.source == b.source && a.cased == b.cased }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(source)
+        hasher.combine(cased)
+    }
 
     /// Compiles a Sigma value (with its wildcards) into a pattern.
     public init(_ value: String, cased: Bool) {
