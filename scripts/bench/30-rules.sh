@@ -3,7 +3,7 @@
 # rule plus the built-in ruleset), same events, same run. One core; CPU time for Vigil, query time for SQLite.
 set -euo pipefail
 bin="${VIGIL_BIN:-.build/release}"
-events="${RULES_BENCH_EVENTS:-200000}"
+events="${RULES_BENCH_EVENTS:-100000}"
 corpus="${VIGIL_CORPORA:-../shared/corpora}/sigma/linux"
 work=.build/rules-bench
 if [ ! -d "$corpus" ]; then echo "== Sigma rules: SKIPPED, corpus $corpus not found"; exit 0; fi
