@@ -31,7 +31,10 @@ let package = Package(
         .target(name: "VigilSystem", dependencies: ["VigilCore", "CLinux"]),
         .target(name: "VigilYAML", dependencies: ["VigilCore", "CYAML"]),
         // Detection: Sigma rules, correlations, the field table, the syslog/auth-log parser.
-        .target(name: "VigilRules", dependencies: ["VigilCore", "VigilYAML"]),
+        // Release builds skip dynamic exclusivity checks in its hot loop (class-held scratch buffers).
+        .target(
+            name: "VigilRules", dependencies: ["VigilCore", "VigilYAML"],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // Command line: parsing and start-up only.
         .target(
             name: "VigilCLI",

@@ -44,7 +44,8 @@ public final class RuleMatcher {
     /// Rules evaluated so far (after the prefilter), for benchmarks and tuning.
     public private(set) var evaluatedRules = 0
     /// Plans for events without a program name, by class, activity and log kind.
-    var fastPlans: [Int: Plan] = [:]
+    var fastPlanKeys: [Int] = []
+    var fastPlans: [Plan] = []
     let extractors: [@Sendable (Event) -> String?]
     let slotFields: [String]
 
@@ -112,11 +113,12 @@ public final class RuleMatcher {
             }
         } else {
             let key = (event.classUID.rawValue &* 1000 &+ event.activityID) &* 4 &+ logCode
-            if let cached = fastPlans[key] {
-                plan = cached
+            if let i = fastPlanKeys.firstIndex(of: key) {
+                plan = fastPlans[i]
             } else {
                 plan = self.plan(for: FieldMapping.logSourceKeys(of: event))
-                fastPlans[key] = plan
+                fastPlanKeys.append(key)
+                fastPlans.append(plan)
             }
         }
         record.reset()
