@@ -3,7 +3,7 @@
 struct LiteralPrefilter: Sendable {
     /// Transition table: `next[state * classCount + byteClass[b]]`.
     private let next: [Int32]
-    private let byteClass: [UInt8]
+    private let byteClass: [UInt16]
     private let classCount: Int
     /// Literal ids ending at each state (own and through failure links), flattened.
     private let outputStart: [Int32]
@@ -12,12 +12,12 @@ struct LiteralPrefilter: Sendable {
 
     init(literals: [[UInt8]]) {
         literalCount = literals.count
-        var classes = [UInt8](repeating: 0, count: 256)
+        // Bytes that occur in some literal get their own class (at most 256); all others share class 0.
+        var classes = [UInt16](repeating: 0, count: 256)
         var count = 1
         for literal in literals {
             for b in literal where classes[Int(b)] == 0 {
-                precondition(count < 255, "more than 254 distinct literal bytes")
-                classes[Int(b)] = UInt8(count)
+                classes[Int(b)] = UInt16(count)
                 count += 1
             }
         }

@@ -121,7 +121,6 @@ public final class RuleMatcher {
                 fastPlans.append(plan)
             }
         }
-        record.reset()
         for slot in plan.slots { record.fill(slot, extractors[slot](event)) }
         run(plan, body)
     }
@@ -143,7 +142,6 @@ public final class RuleMatcher {
             plan = self.plan(for: keys)
             keyPlans[keys] = plan
         }
-        record.reset()
         for slot in plan.slots { record.fill(slot, fields[slotFields[slot]]) }
         run(plan, body)
     }

@@ -151,4 +151,24 @@ import Testing
         #expect(try Self.matches("s:\n    Image: /a\ncondition: not s", ["Image": "/b"]))
         #expect(try Self.matches("s:\n    Image|re: 'b$'\ncondition: s", ["Image": "/b"]))
     }
+
+    @Test func prefilterTakesEveryByteValue() throws {
+        // Literals over most byte values (UTF-8 of many scripts) compile into the prefilter and match.
+        var scalars: [Unicode.Scalar] = []
+        for v in Array(0x21...0x7E) + Array(stride(from: 0xA1, to: 0x800, by: 7))
+            + Array(stride(from: 0x800, to: 0xD000, by: 97))
+        {
+            if let scalar = Unicode.Scalar(v), scalar != "'", scalar != "\\", scalar != "*", scalar != "?" {
+                scalars.append(scalar)
+            }
+        }
+        let values = stride(from: 0, to: scalars.count, by: 4).map { i in
+            String(String.UnicodeScalarView(scalars[i..<min(i + 4, scalars.count)]))
+        }
+        #expect(Set(values.joined().utf8).count > 190)
+        let list = values.map { "        - '\($0)'" }.joined(separator: "\n")
+        let rule = "s:\n    CommandLine|contains:\n\(list)\ncondition: s"
+        #expect(try Self.matches(rule, ["CommandLine": "x \(values[values.count / 2]) y"]))
+        #expect(!(try Self.matches(rule, ["CommandLine": "plain"])))
+    }
 }
