@@ -170,12 +170,19 @@ extension Commands {
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
+            // FileHandle, not Data(contentsOf:), so pipes and devices (/dev/stdin, fifos) read too.
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw RulesError(
+                    code: "rules.read", message: "cannot open the file; check the path and permissions",
+                    location: ErrorLocation(file: path))
+            }
+            defer { try? handle.close() }
             do {
-                data = try Data(contentsOf: URL(fileURLWithPath: path))
+                data = try handle.readToEnd() ?? Data()
             } catch {
                 throw RulesError(
                     code: "rules.read",
-                    message: "cannot read the file (\(error.localizedDescription)); check the path and permissions",
+                    message: "cannot read the file (\(error.localizedDescription)); check it is readable",
                     location: ErrorLocation(file: path))
             }
         }
