@@ -6,7 +6,12 @@ final class FieldRecord {
     private(set) var lower: [[UInt8]]
     private(set) var strings: [String?]
 
-    init(slots: Int) {
+    /// Whether a slot's raw bytes are read (by `|cased` patterns and cased field references); others keep only
+    /// the lower-cased copy.
+    let needsRaw: [Bool]
+
+    init(slots: Int, needsRaw: [Bool]) {
+        self.needsRaw = needsRaw
         present = [Bool](repeating: false, count: slots)
         raw = [[UInt8]](repeating: [], count: slots)
         lower = [[UInt8]](repeating: [], count: slots)
@@ -22,10 +27,12 @@ final class FieldRecord {
         }
         present[slot] = true
         strings[slot] = value
-        raw[slot].removeAll(keepingCapacity: true)
         lower[slot].removeAll(keepingCapacity: true)
         value.withUTF8 { bytes in
-            raw[slot].append(contentsOf: bytes)
+            if needsRaw[slot] {
+                raw[slot].removeAll(keepingCapacity: true)
+                raw[slot].append(contentsOf: bytes)
+            }
             lower[slot].reserveCapacity(bytes.count)
             for b in bytes { lower[slot].append(SigmaPattern.lower(b)) }
         }

@@ -51,7 +51,25 @@ public final class RuleMatcher {
 
     public init(_ ruleSet: RuleSet) {
         self.ruleSet = ruleSet
-        record = FieldRecord(slots: max(ruleSet.slots.count, 1))
+        var needsRaw = [Bool](repeating: false, count: max(ruleSet.slots.count, 1))
+        for rule in ruleSet.compiled {
+            for selection in rule.selections {
+                for group in selection {
+                    for test in group {
+                        for value in test.values {
+                            switch value {
+                            case .pattern(let p) where p.cased: needsRaw[test.slot] = true
+                            case .fieldRef(let other, _, let cased) where cased:
+                                needsRaw[test.slot] = true
+                                needsRaw[other] = true
+                            default: break
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        record = FieldRecord(slots: max(ruleSet.slots.count, 1), needsRaw: needsRaw)
         hitStamp = [UInt32](repeating: 0, count: ruleSet.rules.count)
         clauseMask = [UInt8](repeating: 0, count: ruleSet.rules.count)
         fullMask = [UInt8](repeating: 0, count: ruleSet.rules.count)
