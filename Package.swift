@@ -44,18 +44,21 @@ let package = Package(
         // Wiring: the agent and the server.
         .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem"]),
         .target(name: "VigilServer", dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP"]),
+        // Detection: Sigma rules, correlations, the field table, the syslog/auth-log parser.
+        .target(name: "VigilRules", dependencies: ["VigilCore", "VigilYAML"]),
         // Command line: parsing and start-up only.
         .target(
             name: "VigilCLI",
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore", "VigilHTTP", "VigilAgent",
-                "VigilServer", "VigilVulnIndex", "VigilAudit",
+                "VigilServer", "VigilVulnIndex", "VigilAudit", "VigilRules",
             ]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
         .executableTarget(
             name: "vigil-bench",
-            dependencies: ["VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilAudit", "VigilAuditSensor"]),
+            dependencies: ["VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilAudit", "VigilAuditSensor", "VigilRules",
+            ]),
 
         // Fakes beside the real things, for tests.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"]),
@@ -78,6 +81,9 @@ let package = Package(
         .testTarget(
             name: "VigilSystemTests",
             dependencies: ["VigilSystem", "VigilAudit", "VigilAuditSensor", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilRulesTests", dependencies: ["VigilRules", "VigilYAML", "VigilTestSupport"],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -90,34 +90,35 @@ public final class PostgresCluster: @unchecked Sendable {
         var description: String
     }
 
+    /// Runs a command to completion with `posix_spawn` and `waitpid` on its own pid, output appended to a
+    /// log file. (Foundation's `Process.waitUntilExit` was seen to miss a child's exit when tests run in
+    /// parallel, leaving the child a zombie and the test hung.)
     func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Foundation.Process()
-        if runAsPostgres {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        // Output goes to a file, not a pipe: the server that `pg_ctl start` leaves running would hold a
-        // pipe's write end open and reading it to the end would never finish.
+        let argv = runAsPostgres ? ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments : [executable] + arguments
         let logPath = "\(directory)/commands.log"
-        if !FileManager.default.fileExists(atPath: logPath) {
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o666])
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o666)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+        guard spawned == 0 else {
+            throw ClusterError(description: "cannot start \(argv[0]): \(String(cString: strerror(spawned)))")
         }
-        guard let log = FileHandle(forWritingAtPath: logPath) else {
-            throw ClusterError(description: "cannot write \(logPath)")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw ClusterError(description: "waitpid failed for \(argv[0])") }
         }
-        defer { try? log.close() }
-        let start = (try? log.seekToEnd()) ?? 0
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)).map { String($0.utf8.dropFirst(Int(start))) ?? $0 } ?? ""
-            throw ClusterError(description: "\(executable) exited \(process.terminationStatus): \(text)")
+        // WIFEXITED/WEXITSTATUS are macros: exited normally when the low 7 bits are zero.
+        let exitedNormally = status & 0x7f == 0
+        let code = (status >> 8) & 0xff
+        guard exitedNormally, code == 0 else {
+            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            throw ClusterError(description: "\(executable) failed (status \(status)): \(text.suffix(2000))")
         }
     }
 

@@ -13,6 +13,7 @@ enum Benchmarks {
         ("audit", "audit log: generate a large input, records/s of parsing and normalizing", audit),
         ("audit-sensor", "live audit sensor: own CPU seconds while N processes start (root)", auditSensor),
         ("vuln", "advisory compile rate (tracker JSON, OSV) in MB/s and dpkg comparisons/s", vuln),
+        ("rules", "Sigma detection events/s with all SigmaHQ Linux rules and the built-in ruleset", rules),
     ]
 
     /// Median of `runs` measurements of `body`, in seconds.

@@ -1,0 +1,190 @@
+import VigilCore
+
+/// One Sigma field and where its value is in a Vigil `Event`.
+public struct FieldSpec: Sendable {
+    /// The Sigma field name as rules write it.
+    public let name: String
+    /// The log-source keys (category or service) that define the field; empty means every source.
+    public let sources: [String]
+    /// Where the value comes from, in OCSF terms (for `vigil rules list` and the docs).
+    public let path: String
+    /// Reads the value from an event; nil when the event does not have it.
+    public let extract: @Sendable (Event) -> String?
+
+    public init(_ name: String, _ sources: [String], _ path: String, _ extract: @escaping @Sendable (Event) -> String?)
+    {
+        self.name = name
+        self.sources = sources
+        self.path = path
+        self.extract = extract
+    }
+}
+
+/// The one table that maps Sigma's Linux log sources and field names onto Vigil's events.
+///
+/// A field not in the table is read from `event.unmapped` under its own name (and the loader warns
+/// about it). Keyword rules (values without a field) read `keywordText`: the raw line, else the message.
+public enum FieldMapping {
+    static let process = ["process_creation", "process_termination"]
+    static let file = ["file_event", "file_change", "file_create", "file_delete", "file_rename", "file_access"]
+    static let network = ["network_connection"]
+    static let audit = ["auditd"]
+    static let auth = ["auth", "sshd", "sudo", "su", "syslog", "cron", "useradd", "groupadd", "passwd", "pam"]
+
+    /// Every mapped field. Audit fields fall back to the normalized objects when the raw field is absent.
+    public static let all: [FieldSpec] = [
+        // Process activity.
+        FieldSpec("Image", process + file + network, "process.file.path | actor.process.file.path") {
+            $0.process?.file?.path ?? $0.actor?.process?.file?.path
+        },
+        FieldSpec("CommandLine", process, "process.cmd_line") { $0.process?.cmdLine },
+        FieldSpec("ParentImage", process + network, "process.parent_process.file.path") {
+            $0.process?.parentProcess?.file?.path ?? $0.actor?.process?.parentProcess?.file?.path
+        },
+        FieldSpec("ParentCommandLine", process, "process.parent_process.cmd_line") {
+            $0.process?.parentProcess?.cmdLine
+        },
+        FieldSpec("User", process + file + network, "process.user.name | actor.user.name") {
+            $0.process?.user?.name ?? $0.actor?.user?.name ?? $0.actor?.process?.user?.name
+        },
+        FieldSpec("ParentUser", process, "process.parent_process.user.name") { $0.process?.parentProcess?.user?.name },
+        FieldSpec("CurrentDirectory", process, "process.cwd") { $0.process?.cwd },
+        FieldSpec("ProcessId", process + file + network, "process.pid | actor.process.pid") {
+            ($0.process?.pid ?? $0.actor?.process?.pid).map(String.init)
+        },
+        FieldSpec("ParentProcessId", process, "process.parent_process.pid") {
+            $0.process?.parentProcess?.pid.map(String.init)
+        },
+        FieldSpec("LogonId", process, "process.session.uid") { $0.process?.session?.uid ?? $0.actor?.session?.uid },
+        FieldSpec("TerminalSessionId", process, "process.tty") { $0.process?.tty },
+        FieldSpec("Hashes", process, "process.file.hashes") {
+            $0.process?.file?.hashes?.map { "\($0.algorithm.uppercased())=\($0.value)" }.joined(separator: ",")
+        },
+        // File activity.
+        FieldSpec("TargetFilename", file, "file.path") { $0.file?.path },
+        FieldSpec("CreationUtcTime", file, "file.modified_time") { $0.file?.modifiedTime.map(String.init) },
+        // Network activity.
+        FieldSpec("DestinationIp", network, "dst_endpoint.ip") { $0.dstEndpoint?.ip },
+        FieldSpec("DestinationPort", network, "dst_endpoint.port") { $0.dstEndpoint?.port.map(String.init) },
+        FieldSpec("DestinationHostname", network, "dst_endpoint.hostname") { $0.dstEndpoint?.hostname },
+        FieldSpec("SourceIp", network + auth, "src_endpoint.ip") { $0.srcEndpoint?.ip },
+        FieldSpec("SourcePort", network + auth, "src_endpoint.port") { $0.srcEndpoint?.port.map(String.init) },
+        FieldSpec("SourceHostname", network, "src_endpoint.hostname") { $0.srcEndpoint?.hostname },
+        FieldSpec("Initiated", network, "activity_id (1 open: true, 7 listen: false)") {
+            $0.unmapped?["initiated"] ?? ($0.activityID == Activity.Network.listen ? "false" : "true")
+        },
+        FieldSpec("Protocol", network, "unmapped.protocol") { $0.unmapped?["protocol"] },
+        // Raw audit fields: as the kernel wrote them, else from the normalized objects.
+        FieldSpec("type", audit, "unmapped.type") { $0.unmapped?["type"] },
+        FieldSpec("SYSCALL", audit, "unmapped.syscall") { $0.unmapped?["SYSCALL"] ?? $0.unmapped?["syscall"] },
+        FieldSpec("exe", audit, "unmapped.exe | process.file.path") {
+            $0.unmapped?["exe"] ?? $0.process?.file?.path ?? $0.actor?.process?.file?.path
+        },
+        FieldSpec("comm", audit, "unmapped.comm | process.name") {
+            $0.unmapped?["comm"] ?? $0.process?.name ?? $0.actor?.process?.name
+        },
+        FieldSpec("key", audit, "unmapped.key") { $0.unmapped?["key"] },
+        FieldSpec("name", audit, "unmapped.name | file.path") { $0.unmapped?["name"] ?? $0.file?.path },
+        FieldSpec("nametype", audit, "unmapped.nametype") { $0.unmapped?["nametype"] },
+        FieldSpec("unit", audit, "unmapped.unit") { $0.unmapped?["unit"] },
+        FieldSpec("uid", audit, "unmapped.uid | actor.user.uid") { $0.unmapped?["uid"] ?? $0.actor?.user?.uid },
+        FieldSpec("euid", audit, "unmapped.euid") { $0.unmapped?["euid"] },
+        FieldSpec("auid", audit, "unmapped.auid") { $0.unmapped?["auid"] },
+        FieldSpec("success", audit, "unmapped.success") { $0.unmapped?["success"] },
+        FieldSpec("a0", audit, "unmapped.a0") { $0.unmapped?["a0"] },
+        FieldSpec("a1", audit, "unmapped.a1") { $0.unmapped?["a1"] },
+        FieldSpec("a2", audit, "unmapped.a2") { $0.unmapped?["a2"] },
+        FieldSpec("a3", audit, "unmapped.a3") { $0.unmapped?["a3"] },
+        FieldSpec("a4", audit, "unmapped.a4") { $0.unmapped?["a4"] },
+        FieldSpec("a5", audit, "unmapped.a5") { $0.unmapped?["a5"] },
+        FieldSpec("a6", audit, "unmapped.a6") { $0.unmapped?["a6"] },
+        FieldSpec("a7", audit, "unmapped.a7") { $0.unmapped?["a7"] },
+        FieldSpec("a8", audit, "unmapped.a8") { $0.unmapped?["a8"] },
+        FieldSpec("a9", audit, "unmapped.a9") { $0.unmapped?["a9"] },
+        // Auth and syslog lines (see SyslogParser).
+        FieldSpec("USER", auth, "user.name | actor.user.name") { $0.user?.name ?? $0.actor?.user?.name },
+        FieldSpec("TargetUser", auth, "user.name") { $0.user?.name },
+        FieldSpec("program", auth, "unmapped.program") { $0.unmapped?["program"] },
+        FieldSpec("pid", auth, "actor.process.pid") { $0.actor?.process?.pid.map(String.init) },
+        FieldSpec("host", auth, "device.hostname") { $0.device?.hostname },
+        FieldSpec("method", auth, "unmapped.method") { $0.unmapped?["method"] },
+        FieldSpec("result", auth, "unmapped.result") { $0.unmapped?["result"] },
+        FieldSpec("action", auth, "unmapped.action") { $0.unmapped?["action"] },
+        FieldSpec("tty", auth, "unmapped.tty") { $0.unmapped?["tty"] },
+        FieldSpec("pwd", auth, "unmapped.pwd") { $0.unmapped?["pwd"] },
+        FieldSpec("command", auth, "unmapped.command") { $0.unmapped?["command"] },
+        FieldSpec("group", auth, "unmapped.group") { $0.unmapped?["group"] },
+        FieldSpec("message", auth, "message") { $0.message },
+    ]
+
+    static let byName: [String: [FieldSpec]] = Dictionary(grouping: all, by: \.name)
+    static let byLowerName: [String: [FieldSpec]] = Dictionary(grouping: all, by: { $0.name.lowercased() })
+
+    /// The spec for `field` in a log source, matching names exactly first, then ignoring case.
+    public static func spec(_ field: String, indexKey: String) -> FieldSpec? {
+        let candidates = byName[field] ?? byLowerName[field.lowercased()] ?? []
+        return candidates.first { $0.sources.isEmpty || $0.sources.contains(indexKey) }
+            ?? (indexKey == "*" ? candidates.first : nil)
+    }
+
+    /// Whether the table maps `field` for the rule's log source.
+    public static func isKnown(_ field: String, in logSource: LogSource) -> Bool {
+        spec(field, indexKey: logSource.indexKey) != nil
+    }
+
+    /// How to read `field` from events of a log source: the table's extractor, else `unmapped[field]`.
+    public static func extractor(_ field: String, indexKey: String) -> @Sendable (Event) -> String? {
+        if let spec = spec(field, indexKey: indexKey) {
+            let extract = spec.extract
+            return { event in extract(event) ?? event.unmapped?[field] }
+        }
+        return { $0.unmapped?[field] }
+    }
+
+    /// The text keyword rules search: the raw record, else the message.
+    public static func keywordText(_ event: Event) -> String? { event.rawData ?? event.message }
+
+    /// The log-source keys an event belongs to (its category and services, plus `*`).
+    public static func logSourceKeys(of event: Event) -> [String] {
+        var keys: [String] = []
+        switch event.classUID {
+        case .processActivity:
+            if event.activityID == Activity.Process.launch { keys.append("process_creation") }
+            if event.activityID == Activity.Process.terminate { keys.append("process_termination") }
+        case .fileSystemActivity:
+            keys.append("file_event")
+            switch event.activityID {
+            case Activity.File.create: keys.append("file_create")
+            case Activity.File.delete: keys.append("file_delete")
+            case Activity.File.rename: keys.append("file_rename")
+            case Activity.File.update, Activity.File.setAttributes, Activity.File.setSecurity:
+                keys.append("file_change")
+            case Activity.File.read, Activity.File.open: keys.append("file_access")
+            default: break
+            }
+        case .networkActivity:
+            keys.append("network_connection")
+        default:
+            break
+        }
+        let log = event.metadata.logName ?? ""
+        if log == "audit" { keys.append("auditd") }
+        if log == "auth-log" || log == "syslog" {
+            keys.append("syslog")
+            if let program = event.unmapped?["program"]?.lowercased() {
+                switch program {
+                case "sshd": keys += ["sshd", "auth"]
+                case "sudo": keys += ["sudo", "auth"]
+                case "su": keys += ["su", "auth"]
+                case "cron", "crond": keys.append("cron")
+                case "useradd", "userdel", "usermod", "groupadd", "groupdel", "groupmod", "passwd", "chpasswd",
+                    "chage", "gpasswd", "login", "systemd-logind", "unix_chkpwd", "polkitd", "pkexec":
+                    keys.append("auth")
+                default: break
+                }
+            }
+        }
+        keys.append("*")
+        return keys
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import VigilCore
+
+/// Loaded rules compiled for evaluation: field slots, rules indexed by log source, and the literal
+/// prefilter. Immutable and shareable; evaluate with a `RuleMatcher` per thread.
+public struct RuleSet: @unchecked Sendable {
+    /// A field slot: one Sigma field as read for one log source (nil field: the keyword text).
+    struct Slot: Hashable {
+        var field: String?
+        var indexKey: String
+    }
+
+    enum Value {
+        case pattern(SigmaPattern)
+        case regex(NSRegularExpression)
+        case cidr(CIDR)
+        case compare(ValueMatcher.Comparison, Double)
+        case null
+        case exists(Bool)
+        case fieldRef(Int, ValueMatcher.FieldRefKind, cased: Bool)
+    }
+
+    struct Test {
+        var slot: Int
+        var values: [Value]
+        var requireAll: Bool
+    }
+
+    final class CompiledRule {
+        /// Per selection: OR of groups of AND of tests.
+        let selections: [[[Test]]]
+        let condition: Condition
+        /// Clauses of literal ids: for the rule to match, each clause needs one of its literals in the event.
+        /// Nil when the rule cannot promise any literal (it is then evaluated on every event of its source).
+        let clauses: [[Int]]?
+
+        init(selections: [[[Test]]], condition: Condition, clauses: [[Int]]?) {
+            self.selections = selections
+            self.condition = condition
+            self.clauses = clauses
+        }
+    }
+
+    public let rules: [SigmaRule]
+    public let correlations: [CorrelationRule]
+    let compiled: [CompiledRule]
+    let slots: [Slot]
+    let extractors: [@Sendable (Event) -> String?]
+    /// Rule indices by log-source key.
+    let buckets: [String: [Int]]
+    let prefilter: LiteralPrefilter
+    /// Slots whose text the prefilter scans, by log-source key.
+    let scanSlots: [String: [Int]]
+
+    /// Compiles loaded rules (and linked correlations).
+    public init(rules: [SigmaRule], correlations: [CorrelationRule] = []) {
+        self.rules = rules
+        self.correlations = correlations
+        var slotIndex: [Slot: Int] = [:]
+        var slots: [Slot] = []
+        func slot(_ field: String?, _ key: String) -> Int {
+            let s = Slot(field: field, indexKey: key)
+            if let i = slotIndex[s] { return i }
+            slotIndex[s] = slots.count
+            slots.append(s)
+            return slots.count - 1
+        }
+        var literalIndex: [[UInt8]: Int] = [:]
+        var literals: [[UInt8]] = []
+        var buckets: [String: [Int]] = [:]
+        var scan: [String: Set<Int>] = [:]
+        var compiled: [CompiledRule] = []
+        for (ruleIndex, rule) in rules.enumerated() {
+            let key = rule.logSource.indexKey
+            buckets[key, default: []].append(ruleIndex)
+            let selections: [[[Test]]] = rule.selections.map { selection in
+                selection.groups.map { group in
+                    group.map { test in
+                        let values: [Value] = test.values.map { value in
+                            switch value {
+                            case .pattern(let p): .pattern(p)
+                            case .regex(let r, _): .regex(r)
+                            case .cidr(let c): .cidr(c)
+                            case .compare(let op, let n): .compare(op, n)
+                            case .null: .null
+                            case .exists(let b): .exists(b)
+                            case .fieldRef(let other, let kind, let cased):
+                                .fieldRef(slot(other, key), kind, cased: cased)
+                            }
+                        }
+                        return Test(slot: slot(test.field, key), values: values, requireAll: test.requireAll)
+                    }
+                }
+            }
+            // Literal clauses the rule needs (each clause: one of its literals must occur), with their slots.
+            var needSlots: Set<Int> = []
+            let need = RuleSet.required(rule.condition, rule: rule, selections: selections, slots: &needSlots)
+            var clauses: [[Int]]?
+            if let need {
+                clauses = need.map { clause in
+                    clause.map { literal in
+                        if let id = literalIndex[literal] { return id }
+                        literalIndex[literal] = literals.count
+                        literals.append(literal)
+                        return literals.count - 1
+                    }
+                }
+                scan[key, default: []].formUnion(needSlots)
+            }
+            compiled.append(CompiledRule(selections: selections, condition: rule.condition, clauses: clauses))
+        }
+        self.slots = slots
+        self.extractors = slots.map { slot in
+            if let field = slot.field { return FieldMapping.extractor(field, indexKey: slot.indexKey) }
+            return { FieldMapping.keywordText($0) }
+        }
+        self.buckets = buckets
+        self.compiled = compiled
+        self.prefilter = LiteralPrefilter(literals: literals)
+        self.scanSlots = scan.mapValues { $0.sorted() }
+    }
+
+    /// Loads and compiles in one step; diagnostics are in the returned load result.
+    public static func load(_ files: [(text: String, file: String)]) -> (RuleSet, RuleLoadResult) {
+        let result = SigmaLoader.load(files)
+        return (RuleSet(rules: result.rules, correlations: result.correlations), result)
+    }
+
+    /// At most this many clauses per rule (the most selective are kept).
+    static let maxClauses = 4
+
+    /// Literal clauses every match of `condition` satisfies (in each clause, one literal occurs), or nil.
+    static func required(
+        _ condition: Condition, rule: SigmaRule, selections: [[[Test]]], slots: inout Set<Int>
+    ) -> [Set<[UInt8]>]? {
+        switch condition {
+        case .selection(let i):
+            return requiredSelection(selections[i], slots: &slots)
+        case .not:
+            return nil
+        case .and(let items):
+            return conjunction(items.map { required($0, rule: rule, selections: selections, slots: &slots) })
+        case .or(let items):
+            return disjunction(items.map { required($0, rule: rule, selections: selections, slots: &slots) })
+        case .of(let count, let indices):
+            let needs = indices.map { requiredSelection(selections[$0], slots: &slots) }
+            return count == nil ? conjunction(needs) : disjunction(needs)
+        }
+    }
+
+    /// Every clause of every known part holds; keep the most selective.
+    static func conjunction(_ parts: [[Set<[UInt8]>]?]) -> [Set<[UInt8]>]? {
+        var all: [Set<[UInt8]>] = []
+        for part in parts.compactMap({ $0 }) {
+            for clause in part where !all.contains(clause) { all.append(clause) }
+        }
+        if all.isEmpty { return nil }
+        return Array(all.sorted { score($0) > score($1) }.prefix(maxClauses))
+    }
+
+    /// One of the parts holds: the union of each part's best clause.
+    static func disjunction(_ parts: [[Set<[UInt8]>]?]) -> [Set<[UInt8]>]? {
+        var union: Set<[UInt8]> = []
+        for part in parts {
+            guard let part, let best = part.max(by: { score($0) < score($1) }) else { return nil }
+            union.formUnion(best)
+        }
+        return union.isEmpty ? nil : [union]
+    }
+
+    static func requiredSelection(_ groups: [[Test]], slots: inout Set<Int>) -> [Set<[UInt8]>]? {
+        var perGroup: [[Set<[UInt8]>]?] = []
+        for group in groups {
+            var clauses: [Set<[UInt8]>] = []
+            for test in group {
+                let lits = test.values.map { value -> [UInt8]? in
+                    if case .pattern(let p) = value {
+                        let l = p.requiredLiteral
+                        return l.isEmpty ? nil : l
+                    }
+                    return nil
+                }
+                if test.requireAll {
+                    for literal in lits.compactMap({ $0 }) {
+                        clauses.append([literal])
+                        slots.insert(test.slot)
+                    }
+                } else if !lits.isEmpty, lits.allSatisfy({ $0 != nil }) {
+                    clauses.append(Set(lits.compactMap { $0 }))
+                    slots.insert(test.slot)
+                }
+            }
+            perGroup.append(clauses.isEmpty ? nil : clauses)
+        }
+        if perGroup.count == 1 {
+            return perGroup[0].map { Array($0.sorted { score($0) > score($1) }.prefix(maxClauses)) }
+        }
+        return disjunction(perGroup)
+    }
+
+    static func score(_ set: Set<[UInt8]>) -> Int {
+        let shortest = set.map(\.count).min() ?? 0
+        return min(shortest, 8) * 1000 - set.count
+    }
+
+    /// The names of log-source keys rules are indexed by, with their rule counts.
+    public var index: [(key: String, rules: Int)] {
+        buckets.map { ($0.key, $0.value.count) }.sorted { $0.key < $1.key }
+    }
+}
+
+extension RuleSet {
+    /// Titles of the rules the literal prefilter cannot skip (they are evaluated on every event of their source).
+    public var unfilteredRuleTitles: [String] {
+        compiled.indices.filter { compiled[$0].clauses == nil }.map { rules[$0].metadata.title }
+    }
+}
