@@ -57,7 +57,9 @@ let package = Package(
         // Benchmarks of our own code (run by `make bench`, release build).
         .executableTarget(
             name: "vigil-bench",
-            dependencies: ["VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilAudit", "VigilAuditSensor", "VigilRules",
+            dependencies: [
+                "VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilAudit", "VigilAuditSensor",
+                "VigilRules",
             ]),
 
         // Fakes beside the real things, for tests.

@@ -23,7 +23,8 @@ public final class PostgresConnection {
             PQfinish(connection)
             throw StoreError(
                 code: "postgres.connect",
-                message: "cannot connect to PostgreSQL at \(target): \(reason); check that the server runs and the URL, user and database are right"
+                message:
+                    "cannot connect to PostgreSQL at \(target): \(reason); check that the server runs and the URL, user and database are right"
             )
         }
         handle = connection
@@ -183,7 +184,8 @@ public final class PostgresConnection {
     func lostConnection() -> StoreError {
         StoreError(
             code: "postgres.connection",
-            message: "the connection to PostgreSQL at \(target) failed: \(Self.message(PQerrorMessage(handle))); check that the server is up"
+            message:
+                "the connection to PostgreSQL at \(target) failed: \(Self.message(PQerrorMessage(handle))); check that the server is up"
         )
     }
 

@@ -60,11 +60,13 @@ public final class PostgresEventStore: EventStore {
         try db.transaction {
             try db.query("SELECT pg_advisory_xact_lock($1)", [String(migrationLock)])
             try db.execute("CREATE TABLE IF NOT EXISTS vigil_schema (version INTEGER NOT NULL)")
-            let current = Int(try db.query("SELECT max(version) FROM vigil_schema").first?.first.flatMap { $0 } ?? "0") ?? 0
+            let current =
+                Int(try db.query("SELECT max(version) FROM vigil_schema").first?.first.flatMap { $0 } ?? "0") ?? 0
             guard current <= migrations.count else {
                 throw StoreError(
                     code: "store.newer-schema",
-                    message: "the PostgreSQL database at \(db.target) has schema version \(current), newer than this vigil knows (\(migrations.count)); upgrade vigil — nothing was changed"
+                    message:
+                        "the PostgreSQL database at \(db.target) has schema version \(current), newer than this vigil knows (\(migrations.count)); upgrade vigil — nothing was changed"
                 )
             }
             for migration in migrations where migration.version > current {
@@ -72,7 +74,8 @@ public final class PostgresEventStore: EventStore {
                     try db.execute(migration.sql)
                 } catch let error as StoreError {
                     throw StoreError(
-                        code: error.code, message: "migration \(migration.version) (\(migration.name)): \(error.message)")
+                        code: error.code,
+                        message: "migration \(migration.version) (\(migration.name)): \(error.message)")
                 }
                 try db.query("INSERT INTO vigil_schema (version) VALUES ($1)", [String(migration.version)])
             }

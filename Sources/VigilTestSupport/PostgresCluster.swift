@@ -56,7 +56,8 @@ public final class PostgresCluster: @unchecked Sendable {
             directory: directory, binaries: binaries, runAsPostgres: runAsPostgres)
         do {
             try cluster.run(
-                "\(binaries)/initdb", ["-D", "\(directory)/data", "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+                "\(binaries)/initdb",
+                ["-D", "\(directory)/data", "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
             try cluster.run(
                 "\(binaries)/pg_ctl",
                 [
@@ -94,7 +95,9 @@ public final class PostgresCluster: @unchecked Sendable {
     /// log file. (Foundation's `Process.waitUntilExit` was seen to miss a child's exit when tests run in
     /// parallel, leaving the child a zombie and the test hung.)
     func run(_ executable: String, _ arguments: [String]) throws {
-        let argv = runAsPostgres ? ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments : [executable] + arguments
+        let argv =
+            runAsPostgres
+            ? ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments : [executable] + arguments
         let logPath = "\(directory)/commands.log"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

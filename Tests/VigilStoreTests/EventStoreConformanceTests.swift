@@ -13,7 +13,8 @@ enum EventStoreConformance {
         Event(
             id: id, classUID: classUID, activityID: 1, time: time,
             metadata: EventMetadata(logName: "test"),
-            process: Process(pid: 42, cmdLine: cmd, file: FileObject(path: "/usr/bin/tool"), user: User(uid: "0", name: "root")))
+            process: Process(
+                pid: 42, cmdLine: cmd, file: FileObject(path: "/usr/bin/tool"), user: User(uid: "0", name: "root")))
     }
 
     static func check(_ store: any EventStore) throws {
@@ -38,7 +39,9 @@ enum EventStoreConformance {
         let mixed = [batch[0], event("e5", time: base + 4_000, cmd: "new")]
         #expect(try store.insert(mixed, host: hostA, receivedAt: base + 30) == InsertResult(inserted: 1, duplicates: 1))
         // The same id from another host is another event.
-        #expect(try store.insert([batch[0]], host: hostB, receivedAt: base + 40) == InsertResult(inserted: 1, duplicates: 0))
+        #expect(
+            try store.insert([batch[0]], host: hostB, receivedAt: base + 40) == InsertResult(inserted: 1, duplicates: 0)
+        )
         // An empty batch still records the host and stores nothing.
         #expect(try store.insert([], host: hostB, receivedAt: base + 50) == InsertResult(inserted: 0, duplicates: 0))
         #expect(try store.eventCount() == 6)
