@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "VigilCrypto", dependencies: ["VigilCore", "COpenSSL"]),
         .target(name: "VigilSystem", dependencies: ["VigilCore", "CLinux"]),
         .target(name: "VigilYAML", dependencies: ["VigilCore", "CYAML"]),
+        // Tamper-evident archive: RFC 9162 Merkle log, C2SP signed-note checkpoints.
+        .target(name: "VigilLedger", dependencies: ["VigilCore", "VigilCrypto"]),
         // Command line: parsing and start-up only.
         .target(name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
+        .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger", "VigilTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
