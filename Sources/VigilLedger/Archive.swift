@@ -1,0 +1,42 @@
+import VigilCore
+import VigilCrypto
+
+/// The read-side operations of `vigil archive` on a directory: proofs and verification.
+public enum Archive {
+    /// A proof that entry `index` is in the archive, under the smallest checkpoint that covers it
+    /// (the latest one when `latest`).
+    /// - Throws: `LedgerError` if no checkpoint covers the entry or the archive cannot be read.
+    public static func prove(directory path: String, index: UInt64, latest: Bool = true) throws -> ProofBundle {
+        let storage = try DirectoryLedgerStorage(path: path, writable: false)
+        let ledger = try Ledger(storage: storage)
+        let covering = try storage.checkpoints().filter { $0.size > index }
+        guard let chosen = latest ? covering.last : covering.first else {
+            throw LedgerError(
+                code: "ledger.not-covered",
+                message: "no checkpoint covers entry \(index) (the archive has \(ledger.size) entries); "
+                    + "append with --key to sign a new checkpoint")
+        }
+        let note = try SignedNote(parsing: chosen.note)
+        let checkpoint = try Checkpoint(text: note.text)
+        let proof = try ledger.inclusionProof(index: index, treeSize: checkpoint.size)
+        return ProofBundle(entry: try storage.entry(index), index: index, proof: proof, checkpoint: note)
+    }
+
+    /// The consistency proof between two sizes, with both roots.
+    /// - Throws: `LedgerError` if the sizes are out of order, zero or beyond the archive.
+    public static func consistency(
+        directory path: String, from size1: UInt64, to size2: UInt64
+    ) throws -> (
+        root1: SHA256Digest, root2: SHA256Digest, proof: [SHA256Digest]
+    ) {
+        let ledger = try Ledger(storage: try DirectoryLedgerStorage(path: path, writable: false))
+        let proof = try ledger.consistencyProof(from: size1, to: size2)
+        return (try ledger.root(treeSize: size1), try ledger.root(treeSize: size2), proof)
+    }
+
+    /// Verifies the whole archive at `path` against `keys`.
+    /// - Throws: `LedgerError` only if the directory cannot be read at all; damage is in the report.
+    public static func verify(directory path: String, keys: [NoteVerifierKey]) throws -> ArchiveReport {
+        ArchiveVerifier.verify(try ArchiveContents.read(directory: path), keys: keys)
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import VigilCore
+import VigilCrypto
+
+/// A ledger in a directory: the exported-segment format that `vigil archive` writes and verifies.
+///
+/// A batch appends to `entries` and `tree`, syncs them, then appends to `entries.idx` and syncs it:
+/// the index is the commit record, so after a crash anything in `entries` or `tree` beyond what the
+/// index names is an uncommitted batch, cut off when the archive is next opened for appending.
+/// Proofs read O(log n) 32-byte hashes with `pread`. One writer at a time (an `flock` on `FORMAT`).
+public final class DirectoryLedgerStorage: LedgerStorage {
+    public let path: String
+    private let format: ArchiveFile
+    private let entries: ArchiveFile
+    private let index: ArchiveFile
+    private let tree: ArchiveFile
+    private var entriesLength: UInt64
+    public private(set) var size: UInt64
+
+    /// Opens the archive at `path`; with `writable`, creates it if absent and takes the writer's lock.
+    /// - Throws: `LedgerError` if the directory is not an archive, is locked, or its files disagree in length.
+    public init(path: String, writable: Bool) throws {
+        self.path = path
+        let manager = FileManager.default
+        let formatPath = path + "/" + ArchiveLayout.formatFile
+        if writable && !manager.fileExists(atPath: formatPath) {
+            if manager.fileExists(atPath: path),
+                let contents = try? manager.contentsOfDirectory(atPath: path), !contents.isEmpty
+            {
+                throw LedgerError(
+                    code: "ledger.not-archive",
+                    message: "\(path) exists, is not empty and has no \(ArchiveLayout.formatFile) file; "
+                        + "give a new or empty directory")
+            }
+            do {
+                try manager.createDirectory(
+                    atPath: path + "/" + ArchiveLayout.checkpointsDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw LedgerError(
+                    code: "ledger.io", message: "cannot create the archive directory; check the path and permissions",
+                    location: ErrorLocation(file: path))
+            }
+            try ArchiveFile.writeAtomically(ArchiveLayout.formatContents, to: formatPath)
+        }
+        guard manager.fileExists(atPath: formatPath) else {
+            throw LedgerError(
+                code: "ledger.not-archive",
+                message: "\(path) is not a Vigil archive (no \(ArchiveLayout.formatFile) file); check the directory")
+        }
+        format = try ArchiveFile(path: formatPath, writable: false)
+        guard try format.readAll() == ArchiveLayout.formatContents else {
+            throw LedgerError(
+                code: "ledger.format",
+                message: "\(formatPath) does not say vigil-archive/v1; this archive is from another version or altered")
+        }
+        if writable { try format.lockExclusively() }
+        entries = try ArchiveFile(path: path + "/" + ArchiveLayout.entriesFile, writable: writable)
+        index = try ArchiveFile(path: path + "/" + ArchiveLayout.indexFile, writable: writable)
+        tree = try ArchiveFile(path: path + "/" + ArchiveLayout.treeFile, writable: writable)
+        if writable { try ArchiveFile.syncDirectory(path) }
+
+        // The index commits; everything else must be at least as long.
+        let indexLength = try index.length()
+        let committed = indexLength / 8
+        if writable && indexLength % 8 != 0 { try index.truncate(to: committed * 8) }
+        size = committed
+        entriesLength = committed == 0 ? 0 : try Self.end(of: committed - 1, in: index)
+        let treeLength = NodeID.nodeCount(treeSize: committed) * 32
+        let actualEntries = try entries.length()
+        let actualTree = try tree.length()
+        guard actualEntries >= entriesLength, actualTree >= treeLength else {
+            throw LedgerError(
+                code: "ledger.incomplete",
+                message: "\(path): \(ArchiveLayout.indexFile) names \(committed) entries but "
+                    + "\(actualEntries < entriesLength ? ArchiveLayout.entriesFile : ArchiveLayout.treeFile) is shorter; "
+                    + "the archive was truncated or altered — run 'vigil archive verify' on it")
+        }
+        if writable {
+            if actualEntries > entriesLength { try entries.truncate(to: entriesLength) }
+            if actualTree > treeLength { try tree.truncate(to: treeLength) }
+        }
+    }
+
+    private static func end(of entry: UInt64, in index: ArchiveFile) throws -> UInt64 {
+        try index.read(count: 8, at: entry * 8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    public func nodes(_ ids: [NodeID]) throws -> [SHA256Digest] {
+        var result: [SHA256Digest] = []
+        result.reserveCapacity(ids.count)
+        var buffer = [UInt8](repeating: 0, count: 32)
+        for id in ids {
+            guard id.endLeaf <= size else {
+                throw LedgerError(
+                    code: "ledger.node-missing", message: "\(id) lies beyond the \(size) entries of \(path)")
+            }
+            try buffer.withUnsafeMutableBytes { try tree.read(into: $0, at: id.position * 32) }
+            guard let digest = SHA256Digest(bytes: buffer) else { preconditionFailure("32 bytes make a digest") }
+            result.append(digest)
+        }
+        return result
+    }
+
+    public func entry(_ number: UInt64) throws -> [UInt8] {
+        guard number < size else {
+            throw LedgerError(
+                code: "ledger.entry-missing", message: "entry \(number) does not exist; the archive has \(size) entries"
+            )
+        }
+        let start = number == 0 ? 0 : try Self.end(of: number - 1, in: index)
+        let end = try Self.end(of: number, in: index)
+        guard start <= end, end <= entriesLength else {
+            throw LedgerError(
+                code: "ledger.index-corrupt",
+                message:
+                    "\(ArchiveLayout.indexFile) has impossible offsets for entry \(number); run 'vigil archive verify'",
+                location: ErrorLocation(file: path + "/" + ArchiveLayout.indexFile, offset: Int(number * 8)))
+        }
+        return try entries.read(count: Int(end - start), at: start)
+    }
+
+    public func append(_ batch: LedgerBatch) throws {
+        precondition(batch.firstIndex == size, "a batch starting at \(batch.firstIndex) appended at \(size)")
+        var offsets = [UInt8](repeating: 0, count: batch.count * 8)
+        for (i, end) in batch.ends.enumerated() {
+            let absolute = entriesLength + UInt64(end)
+            for byte in 0..<8 { offsets[i * 8 + byte] = UInt8(truncatingIfNeeded: absolute >> UInt64(56 - byte * 8)) }
+        }
+        try batch.bytes.withUnsafeBytes { try entries.append($0) }
+        try batch.nodes.withUnsafeBytes { try tree.append($0) }
+        try entries.sync()
+        try tree.sync()
+        try offsets.withUnsafeBytes { try index.append($0) }
+        try index.sync()
+        size += UInt64(batch.count)
+        entriesLength += UInt64(batch.bytes.count)
+    }
+
+    public func checkpoints() throws -> [(size: UInt64, note: [UInt8])] {
+        let directory = path + "/" + ArchiveLayout.checkpointsDirectory
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return try names.compactMap { name in
+            guard let size = ArchiveLayout.checkpointSize(name: name) else { return nil }
+            return (size: size, note: try ArchiveFile(path: directory + "/" + name, writable: false).readAll())
+        }.sorted { $0.size < $1.size }
+    }
+
+    public func addCheckpoint(size: UInt64, note: [UInt8]) throws {
+        precondition(size <= self.size, "a checkpoint beyond the log")
+        let directory = path + "/" + ArchiveLayout.checkpointsDirectory
+        try ArchiveFile.writeAtomically(note, to: directory + "/" + ArchiveLayout.checkpointName(size: size))
+    }
+}
