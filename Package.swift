@@ -33,10 +33,11 @@ let package = Package(
         // Tamper-evident archive: RFC 9162 Merkle log, C2SP signed-note checkpoints.
         .target(name: "VigilLedger", dependencies: ["VigilCore", "VigilCrypto"]),
         // Command line: parsing and start-up only.
-        .target(name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
+        .target(
+            name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilLedger"]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
-        .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto"]),
+        .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto", "VigilLedger"]),
 
         // Fakes beside the real things, for tests.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"]),

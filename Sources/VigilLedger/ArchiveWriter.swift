@@ -1,10 +1,13 @@
+import Foundation
 import VigilCore
 import VigilCrypto
 
 /// Appends entries to an archive directory in batches and signs a checkpoint at the end.
 ///
-/// Before anything is appended, the archive's latest checkpoint must match the stored tree and be
-/// signed by this writer's key: a writer never signs over an archive that was altered.
+/// Before anything is appended, the archive's latest checkpoint must be signed by this writer's key
+/// and match the stored tree (O(log n) reads), so a writer never signs a tree that contradicts its
+/// own history. Entries are not re-read: new roots are built on the recorded hashes, so an entry
+/// altered on disk stays detectable by `ArchiveVerifier` after later appends.
 public final class ArchiveWriter {
     public let ledger: Ledger
     public let signer: NoteSignerKey
@@ -21,19 +24,29 @@ public final class ArchiveWriter {
         self.signer = signer
         self.batchSize = batchSize
         batch = LedgerBatch(firstIndex: ledger.size)
-        if let latest = try storage.checkpoints().last {
+        guard let latest = try storage.checkpoints().last else { return }
+        let file =
+            path + "/" + ArchiveLayout.checkpointsDirectory + "/" + ArchiveLayout.checkpointName(size: latest.size)
+        let checkpoint: Checkpoint
+        do {
             let note = try SignedNote(parsing: latest.note)
             _ = try note.verify(keys: [signer.verifier])
-            let checkpoint = try Checkpoint(text: note.text)
-            guard checkpoint.origin == signer.name, checkpoint.size <= ledger.size,
-                try ledger.root(treeSize: checkpoint.size) == checkpoint.root
-            else {
-                throw LedgerError(
-                    code: "ledger.checkpoint-mismatch",
-                    message: "the archive does not match its latest checkpoint (size \(checkpoint.size)); "
-                        + "run 'vigil archive verify' before appending — nothing was written",
-                    location: ErrorLocation(file: path))
-            }
+            checkpoint = try Checkpoint(text: note.text)
+        } catch let error as LedgerError {
+            throw LedgerError(
+                code: error.code,
+                message: "the latest checkpoint is not one this key signed: \(error.message); "
+                    + "run 'vigil archive verify' — nothing was written",
+                location: ErrorLocation(file: file))
+        }
+        guard checkpoint.origin == signer.name, checkpoint.size == latest.size, checkpoint.size <= ledger.size,
+            try ledger.root(treeSize: checkpoint.size) == checkpoint.root
+        else {
+            throw LedgerError(
+                code: "ledger.checkpoint-mismatch",
+                message: "the archive does not match its latest checkpoint (size \(checkpoint.size)); "
+                    + "run 'vigil archive verify' before appending — nothing was written",
+                location: ErrorLocation(file: file))
         }
     }
 
@@ -43,6 +56,41 @@ public final class ArchiveWriter {
         batch.bytes.append(contentsOf: entry)
         batch.ends.append(batch.bytes.count)
         if batch.count >= batchSize { try flush() }
+    }
+
+    /// Appends each line read from `fd` to its end, as one entry each (split on `\n` only; the bytes
+    /// of a line are kept as given, `\r` included; a last line without a newline counts).
+    /// - Returns: the number of entries appended.
+    /// - Throws: `LedgerError` if reading or writing fails.
+    @discardableResult
+    public func appendLines(fileDescriptor fd: Int32) throws -> UInt64 {
+        let chunk = 256 * 1024
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        var pending: [UInt8] = []
+        var count: UInt64 = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { raw in ArchiveFile.retrying { read(fd, raw.baseAddress, chunk) } }
+            if n < 0 { throw LedgerError.io("reading the input", path: "-", errno: errno) }
+            if n == 0 { break }
+            var start = 0
+            for i in 0..<n where buffer[i] == 0x0a {
+                if pending.isEmpty {
+                    try append(buffer[start..<i])
+                } else {
+                    pending.append(contentsOf: buffer[start..<i])
+                    try append(pending)
+                    pending.removeAll(keepingCapacity: true)
+                }
+                count += 1
+                start = i + 1
+            }
+            pending.append(contentsOf: buffer[start..<n])
+        }
+        if !pending.isEmpty {
+            try append(pending)
+            count += 1
+        }
+        return count
     }
 
     /// Writes the waiting entries as one durable batch.

@@ -28,7 +28,7 @@ public struct NoteVerifierKey: Sendable, Hashable, CustomStringConvertible {
         }
         guard NoteKeyName.isValid(parts[0]) else { throw NoteVerifierKey.badName(String(parts[0])) }
         guard parts[1].count == 8, let idBytes = Hex.decode(parts[1]), parts[1] == parts[1].lowercased() else {
-            throw NoteVerifierKey.bad("the key ID '\(parts[1])' is not 8 lower-case hex digits")
+            throw NoteVerifierKey.bad("the key ID '\(printable(parts[1]))' is not 8 lower-case hex digits")
         }
         guard let material = Base64.decode(parts[2]), let first = material.first else {
             throw NoteVerifierKey.bad("the key part is not valid standard base64")
@@ -86,9 +86,16 @@ public struct NoteVerifierKey: Sendable, Hashable, CustomStringConvertible {
         LedgerError(
             code: "note.key-name",
             message:
-                "the key name '\(name.prefix(80))' is empty or contains a space or '+'; use a name like example.com/log"
+                "the key name '\(printable(name))' is empty or contains a space or '+'; use a name like example.com/log"
         )
     }
+}
+
+/// `text` cut to 60 characters with anything but printable ASCII shown as `?`, for error messages.
+func printable(_ text: some StringProtocol) -> String {
+    String(
+        String.UnicodeScalarView(
+            text.unicodeScalars.prefix(60).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f ? $0 : "?" }))
 }
 
 extension String {
