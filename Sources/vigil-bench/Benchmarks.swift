@@ -9,7 +9,8 @@ enum Benchmarks {
     typealias Run = @Sendable ([String]) async throws -> Void
 
     static let all: [(name: String, summary: String, run: Run)] = [
-        ("sha256", "SHA-256 MB/s on 16 KiB blocks and hashes/s on 200-byte messages", sha256)
+        ("sha256", "SHA-256 MB/s on 16 KiB blocks and hashes/s on 200-byte messages", sha256),
+        ("ledger", "Merkle archive appends/s (memory, durable), proof µs at 1e6/1e7, verify of 1e6", ledger),
     ]
 
     /// Median of `runs` measurements of `body`, in seconds.
