@@ -17,7 +17,33 @@ final class ArchiveFile {
         self.fd = fd
     }
 
-    deinit { close(fd) }
+    /// A read-only shared mapping of the file's first `mappedLength` bytes, made on demand.
+    private var mapping: UnsafeMutableRawPointer?
+    private var mappedLength = 0
+
+    deinit {
+        if let mapping { munmap(mapping, mappedLength) }
+        close(fd)
+    }
+
+    /// Calls `body` with the file's first `length` bytes mapped into memory (`mmap`, remapped when the
+    /// file has grown past the current mapping), or returns nil if the file cannot be mapped.
+    func withMapping<R>(length: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        if length > mappedLength {
+            if let mapping { munmap(mapping, mappedLength) }
+            mapping = nil
+            mappedLength = 0
+            // Map with room to grow, so appends do not remap on every read.
+            let size = max(length, Int((try? self.length()) ?? 0))
+            guard size > 0 else { return nil }
+            let address = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0)
+            guard let address, address != MAP_FAILED else { return nil }
+            mapping = address
+            mappedLength = size
+        }
+        guard let mapping else { return nil }
+        return try body(UnsafeRawBufferPointer(start: mapping, count: length))
+    }
 
     /// The file's length (`fstat`).
     func length() throws -> UInt64 {
@@ -67,8 +93,20 @@ final class ArchiveFile {
     }
 
     /// Makes appended data durable (`fdatasync`).
-    func sync() throws {
-        guard Self.retrying({ fdatasync(fd) }) == 0 else { throw LedgerError.io("fdatasync", path: path, errno: errno) }
+    func sync() throws { try syncTarget.sync() }
+
+    /// What `sync` needs, as a value another thread may use while this file stays open.
+    var syncTarget: SyncTarget { SyncTarget(fd: fd, path: path) }
+
+    struct SyncTarget: Sendable {
+        let fd: Int32
+        let path: String
+
+        func sync() throws {
+            guard ArchiveFile.retrying({ fdatasync(fd) }) == 0 else {
+                throw LedgerError.io("fdatasync", path: path, errno: errno)
+            }
+        }
     }
 
     /// Cuts the file to `length` bytes (`ftruncate`), for dropping an uncommitted batch.
