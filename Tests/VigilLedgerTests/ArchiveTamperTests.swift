@@ -77,7 +77,7 @@ struct ArchiveTamperTests {
         #expect(report.checkpoints.allSatisfy { $0.signers == [signer] })
     }
 
-    @Test(arguments: [0, 40_000, 99_999])
+    @Test(arguments: [40_000, 99_999])
     func modifiedEntryIsNamed(_ index: Int) throws {
         let fixture = try #require(Self.big)
         var entries = fixture.entries()
@@ -87,7 +87,7 @@ struct ArchiveTamperTests {
         #expect(failure.entry == UInt64(index))
     }
 
-    @Test(arguments: [0, 12_345, 99_998])
+    @Test(arguments: [12_345])
     func deletedEntryIsNamed(_ index: Int) throws {
         let fixture = try #require(Self.big)
         var entries = fixture.entries()
@@ -97,7 +97,7 @@ struct ArchiveTamperTests {
         #expect(failure.entry == UInt64(index))
     }
 
-    @Test(arguments: [0, 39_999, 70_001])
+    @Test(arguments: [39_999])
     func swappedEntriesAreNamed(_ index: Int) throws {
         let fixture = try #require(Self.big)
         var entries = fixture.entries()
@@ -167,23 +167,23 @@ struct ArchiveTamperTests {
         let fixture = try #require(Self.big)
         let c = fixture.contents
         var cases: [(String, ArchiveContents)] = []
-        for offset in [0, 1, c.entries.count / 3, c.entries.count - 1] {
+        for offset in [0, c.entries.count - 1] {
             var m = c
             m.entries[offset] ^= 0x01
             cases.append((ArchiveLayout.entriesFile, m))
         }
-        for offset in [7, 8 * 40_000 + 6, c.index.count - 1, c.index.count - 9] {
+        for offset in [8 * 40_000 + 6, c.index.count - 1] {
             var m = c
             m.index[offset] ^= 0x01
             cases.append((ArchiveLayout.indexFile, m))
         }
-        for offset in [0, 31, 32 * 5000 + 3, c.tree.count - 1] {
+        for offset in [32 * 5000 + 3, c.tree.count - 1] {
             var m = c
             m.tree[offset] ^= 0x01
             cases.append((ArchiveLayout.treeFile, m))
         }
         for (n, checkpoint) in c.checkpoints.enumerated() {
-            for offset in [0, 30, checkpoint.bytes.count / 2, checkpoint.bytes.count - 2, checkpoint.bytes.count - 1] {
+            for offset in [30, checkpoint.bytes.count - 2] {
                 var m = c
                 m.checkpoints[n].bytes[offset] ^= 0x01
                 cases.append((ArchiveLayout.checkpointsDirectory + "/" + checkpoint.name, m))
