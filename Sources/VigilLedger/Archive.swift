@@ -34,6 +34,44 @@ public enum Archive {
         return (try ledger.root(treeSize: size1), try ledger.root(treeSize: size2), proof)
     }
 
+    /// Exports a whole log from any storage (memory, a database) to a new archive directory at `path`:
+    /// the entries, re-hashed into the directory's tree, and every checkpoint. The directory's tree must
+    /// reproduce the source's root at every checkpoint, so an export never carries a broken log.
+    /// - Throws: `LedgerError` if `path` is not new or empty, the source cannot be read, or the trees differ.
+    public static func export(from source: any LedgerStorage, to path: String, batchSize: Int = 10_000) throws {
+        precondition(batchSize > 0, "a batch holds at least one entry")
+        let target = try DirectoryLedgerStorage(path: path, writable: true)
+        guard target.size == 0 else {
+            throw LedgerError(
+                code: "ledger.export-target", message: "\(path) already holds an archive; export into a new directory")
+        }
+        let copy = try Ledger(storage: target)
+        let original = try Ledger(storage: source)
+        let checkpoints = try source.checkpoints()
+        var next = checkpoints.startIndex
+        func copyCheckpoints() throws {
+            while next < checkpoints.endIndex && checkpoints[next].size <= copy.size {
+                let size = checkpoints[next].size
+                guard try copy.root(treeSize: size) == original.root(treeSize: size) else {
+                    throw LedgerError(
+                        code: "ledger.export-mismatch",
+                        message: "the exported entries do not give the source's root at size \(size); "
+                            + "the source store is damaged — verify it before exporting")
+                }
+                try target.addCheckpoint(size: size, note: checkpoints[next].note)
+                next += 1
+            }
+        }
+        try copyCheckpoints()
+        while copy.size < source.size {
+            let end = min(source.size, copy.size + UInt64(batchSize))
+            var entries: [[UInt8]] = []
+            for i in copy.size..<end { entries.append(try source.entry(i)) }
+            try copy.append(entries)
+            try copyCheckpoints()
+        }
+    }
+
     /// Verifies the whole archive at `path` against `keys`.
     /// - Throws: `LedgerError` only if the directory cannot be read at all; damage is in the report.
     public static func verify(directory path: String, keys: [NoteVerifierKey]) throws -> ArchiveReport {

@@ -10,6 +10,23 @@ extension Benchmarks {
     /// Arguments: `[SCRATCH_DIR] [LARGE_LEAVES]` (default `.build/bench-ledger`, 10000000).
     /// Prints `key value unit` lines.
     static func ledger(_ arguments: [String]) throws {
+        if arguments.first == "--memory-only" {
+            // For profiling: in-memory appends only, 10 batches of 10⁶.
+            var batch = LedgerBatch(firstIndex: 0)
+            for i in 0..<1_000 {
+                batch.bytes.append(contentsOf: entry(i))
+                batch.ends.append(batch.bytes.count)
+            }
+            let ledger = try Ledger(storage: MemoryLedgerStorage())
+            let seconds = try median(runs: 1) {
+                for _ in 0..<10_000 {
+                    batch.firstIndex = ledger.size
+                    try ledger.append(batch: batch)
+                }
+            }
+            print("append_memory_s \(Int(1e7 / seconds)) appends/s")
+            return
+        }
         let scratch = arguments.first ?? ".build/bench-ledger"
         let large = arguments.count > 1 ? (Int(arguments[1]) ?? 10_000_000) : 10_000_000
         try? FileManager.default.removeItem(atPath: scratch)

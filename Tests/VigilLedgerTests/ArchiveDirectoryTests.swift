@@ -153,3 +153,25 @@ struct ArchiveDirectoryTests {
         #expect(throws: LedgerError.self) { try ProofBundle(parsing: flipped).verify(keys: [key.verifier]) }
     }
 }
+
+/// Exporting a log kept elsewhere (here in memory, later the server's database) to a directory.
+struct ArchiveExportTests {
+    @Test func anExportedLogVerifiesWithOnlyTheDirectory() throws {
+        let key = try NoteSignerKey.generate(name: "test.example/export")
+        let memory = MemoryLedgerStorage()
+        let ledger = try Ledger(storage: memory)
+        for size in [0, 1, 17, 300] {
+            try ledger.append((Int(ledger.size)..<size).map { Array("event \($0)".utf8) })
+            let checkpoint = Checkpoint(origin: key.name, size: ledger.size, root: ledger.root)
+            try memory.addCheckpoint(
+                size: ledger.size, note: try SignedNote(signing: checkpoint.text, with: [key]).bytes)
+        }
+        let path = ArchiveDirectoryTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Archive.export(from: memory, to: path, batchSize: 64)
+        let report = try Archive.verify(directory: path, keys: [key.verifier])
+        #expect(report.failures == [])
+        #expect(report.checkpoints.map(\.size) == [0, 1, 17, 300])
+        #expect(throws: LedgerError.self) { try Archive.export(from: memory, to: path) }
+    }
+}

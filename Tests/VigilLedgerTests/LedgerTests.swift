@@ -122,6 +122,22 @@ struct LedgerTests {
         #expect(storage.reads <= 2 * 10)
     }
 
+    /// At 10⁸ leaves (and at the largest sizes) a proof names O(log n) stored nodes: at most two per level.
+    @Test(arguments: [UInt64(100_000_000), 100_000_007, 1 << 40, UInt64.max >> 2])
+    func proofPlansStayLogarithmic(_ size: UInt64) {
+        let levels = 64 - size.leadingZeroBitCount
+        for index in [0, 1, size / 3, size / 2, size - 2, size - 1] {
+            let plan = ProofPlan.inclusion(index: index, treeSize: size)
+            #expect(plan.flatMap { $0 }.count <= 2 * levels, "inclusion \(index) of \(size)")
+            #expect(plan.flatMap { $0 }.allSatisfy { $0.endLeaf <= size })
+        }
+        for from in [1, 2, size / 3, size - 1] {
+            let plan = ProofPlan.consistency(from: from, to: size)
+            #expect(plan.flatMap { $0 }.count <= 2 * levels, "consistency \(from) to \(size)")
+            #expect(plan.flatMap { $0 }.allSatisfy { $0.endLeaf <= size })
+        }
+    }
+
     @Test func postOrderPositionsAreDense() {
         var seen = Set<UInt64>()
         var frontier = MerkleFrontier()
