@@ -4,9 +4,10 @@ import VigilCrypto
 
 /// A ledger in a directory: the exported-segment format that `vigil archive` writes and verifies.
 ///
-/// A batch appends to `entries` and `tree`, syncs them, then appends to `entries.idx` and syncs it:
-/// the index is the commit record, so after a crash anything in `entries` or `tree` beyond what the
-/// index names is an uncommitted batch, cut off when the archive is next opened for appending.
+/// A batch appends to `entries`, `tree` and `entries.idx` and syncs the three together. After a crash
+/// any of them may hold more or less of the last batch; when the archive is next opened for
+/// appending, the entries after the latest checkpoint are re-hashed against the stored tree and the
+/// first one that does not match, with all after it, is cut off (`recoveredEntries`).
 /// Proofs read O(log n) 32-byte hashes with `pread`. One writer at a time (an `flock` on `FORMAT`).
 public final class DirectoryLedgerStorage: LedgerStorage {
     public let path: String
@@ -59,15 +60,19 @@ public final class DirectoryLedgerStorage: LedgerStorage {
         tree = try ArchiveFile(path: path + "/" + ArchiveLayout.treeFile, writable: writable)
         if writable { try ArchiveFile.syncDirectory(path) }
 
-        // The index commits; everything else must be at least as long.
         let indexLength = try index.length()
-        let committed = indexLength / 8
-        if writable && indexLength % 8 != 0 { try index.truncate(to: committed * 8) }
+        let actualEntries = try entries.length()
+        let actualTree = try tree.length()
+        var committed = indexLength / 8
+        if writable {
+            committed = try Self.recover(
+                path: path, entries: entries, index: index, tree: tree, named: committed,
+                lengths: (actualEntries, actualTree))
+            recoveredEntries = indexLength / 8 - committed
+        }
         size = committed
         entriesLength = committed == 0 ? 0 : try Self.end(of: committed - 1, in: index)
         let treeLength = NodeID.nodeCount(treeSize: committed) * 32
-        let actualEntries = try entries.length()
-        let actualTree = try tree.length()
         guard actualEntries >= entriesLength, actualTree >= treeLength else {
             throw LedgerError(
                 code: "ledger.incomplete",
@@ -75,10 +80,67 @@ public final class DirectoryLedgerStorage: LedgerStorage {
                     + "\(actualEntries < entriesLength ? ArchiveLayout.entriesFile : ArchiveLayout.treeFile) is shorter; "
                     + "the archive was truncated or altered — run 'vigil archive verify' on it")
         }
-        if writable {
-            if actualEntries > entriesLength { try entries.truncate(to: entriesLength) }
-            if actualTree > treeLength { try tree.truncate(to: treeLength) }
+        if writable && (indexLength != committed * 8 || actualEntries != entriesLength || actualTree != treeLength) {
+            try index.truncate(to: committed * 8)
+            try entries.truncate(to: entriesLength)
+            try tree.truncate(to: treeLength)
+            try Self.syncAll([entries, index, tree])
         }
+    }
+
+    /// How many entries an interrupted batch left behind, cut off when the archive was opened to append.
+    public private(set) var recoveredEntries: UInt64 = 0
+
+    /// The number of entries that survived a crash intact: the index may name entries whose bytes or
+    /// hashes never reached the disk (the three files are synced together). Entries after the latest
+    /// checkpoint are re-hashed and checked against the stored tree; the first that does not match,
+    /// and everything after it, is an interrupted batch. Signed entries are never cut.
+    private static func recover(
+        path: String, entries: ArchiveFile, index: ArchiveFile, tree: ArchiveFile, named: UInt64,
+        lengths: (entries: UInt64, tree: UInt64)
+    ) throws -> UInt64 {
+        let names =
+            (try? FileManager.default.contentsOfDirectory(atPath: path + "/" + ArchiveLayout.checkpointsDirectory))
+            ?? []
+        let signed = names.compactMap { ArchiveLayout.checkpointSize(name: $0) }.max() ?? 0
+        guard signed <= named, NodeID.nodeCount(treeSize: signed) * 32 <= lengths.tree else {
+            throw LedgerError(
+                code: "ledger.incomplete",
+                message: "\(path) holds fewer entries than its latest checkpoint (size \(signed)); "
+                    + "signed entries are missing — run 'vigil archive verify' on it; nothing was written")
+        }
+        let hasher = RFC9162Hasher()
+        let frontierIDs = NodeID.decompose(0, signed)
+        var hashes: [SHA256Digest] = []
+        for id in frontierIDs {
+            guard let digest = SHA256Digest(bytes: try tree.read(count: 32, at: id.position * 32)) else {
+                preconditionFailure("32 bytes make a digest")
+            }
+            hashes.append(digest)
+        }
+        var frontier = MerkleFrontier(size: signed, hashes: hashes)
+        var start = signed == 0 ? 0 : try end(of: signed - 1, in: index)
+        for i in signed..<named {
+            let end = try end(of: i, in: index)
+            guard end >= start, end <= lengths.entries, NodeID.nodeCount(treeSize: i + 1) * 32 <= lengths.tree else {
+                return i
+            }
+            let leaf = hasher.hashLeaf(try entries.read(count: Int(end - start), at: start))
+            var intact = true
+            var failure: (any Error)?
+            frontier.append(leafHash: leaf, hasher: hasher) { id, hash in
+                guard intact else { return }
+                do {
+                    intact = try tree.read(count: 32, at: id.position * 32) == hash.bytes
+                } catch {
+                    failure = error
+                }
+            }
+            if let failure { throw failure }
+            guard intact else { return i }
+            start = end
+        }
+        return named
     }
 
     private static func end(of entry: UInt64, in index: ArchiveFile) throws -> UInt64 {
@@ -141,18 +203,17 @@ public final class DirectoryLedgerStorage: LedgerStorage {
         }
         try batch.bytes.withUnsafeBytes { try entries.append($0) }
         try batch.nodes.withUnsafeBytes { try tree.append($0) }
-        try Self.syncTogether(entries, tree)
         try offsets.withUnsafeBytes { try index.append($0) }
-        try index.sync()
+        try Self.syncAll([entries, tree, index])
         size += UInt64(batch.count)
         entriesLength += UInt64(batch.bytes.count)
     }
 
-    /// Syncs two files at once (one thread each), so the device can serve both flushes together.
-    private static func syncTogether(_ first: ArchiveFile, _ second: ArchiveFile) throws {
+    /// Syncs files at once (one thread each), so the device can serve the flushes together.
+    private static func syncAll(_ files: [ArchiveFile]) throws {
         let failures = FailureBox()
-        let targets = [first.syncTarget, second.syncTarget]
-        DispatchQueue.concurrentPerform(iterations: 2) { i in
+        let targets = files.map(\.syncTarget)
+        DispatchQueue.concurrentPerform(iterations: targets.count) { i in
             do { try targets[i].sync() } catch { failures.record(error) }
         }
         if let error = failures.first { throw error }

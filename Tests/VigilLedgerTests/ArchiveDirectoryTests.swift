@@ -59,6 +59,45 @@ struct ArchiveDirectoryTests {
         #expect(try Archive.verify(directory: path, keys: [key.verifier]).failures == [])
     }
 
+    /// A crash that left whole index records naming entries whose bytes or hashes never reached the disk.
+    @Test(arguments: [false, true])
+    func aTornBatchIsCutOffAtTheFirstEntryThatDoesNotMatch(entryWritten: Bool) throws {
+        let path = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let key = try NoteSignerKey.generate(name: "test.example/torn")
+        try Self.build(path, key: key, sizes: [10])
+        // Two unsigned entries written properly, then a third whose data is torn.
+        do {
+            let storage = try DirectoryLedgerStorage(path: path, writable: true)
+            try Ledger(storage: storage).append([Array("entry 10".utf8), Array("entry 11".utf8)])
+        }
+        let entriesLength = try Data(contentsOf: URL(fileURLWithPath: path + "/entries")).count
+        func append(_ file: String, _ bytes: [UInt8]) throws {
+            let handle = try #require(FileHandle(forWritingAtPath: path + "/" + file))
+            handle.seekToEndOfFile()
+            handle.write(Data(bytes))
+            handle.closeFile()
+        }
+        try append(ArchiveLayout.indexFile, withUnsafeBytes(of: UInt64(entriesLength + 8).bigEndian) { Array($0) })
+        try append(ArchiveLayout.entriesFile, entryWritten ? Array("entry 12".utf8) : [UInt8](repeating: 0, count: 8))
+        try append(ArchiveLayout.treeFile, [UInt8](repeating: 0, count: 32 * 3))
+        let reopened = try DirectoryLedgerStorage(path: path, writable: true)
+        #expect(reopened.size == 12)
+        #expect(reopened.recoveredEntries == 1)
+        #expect(try reopened.entry(11) == Array("entry 11".utf8))
+    }
+
+    @Test func signedEntriesAreNeverCut() throws {
+        let path = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let key = try NoteSignerKey.generate(name: "test.example/signed")
+        try Self.build(path, key: key, sizes: [10])
+        let index = path + "/" + ArchiveLayout.indexFile
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: index))
+        try bytes.prefix(bytes.count - 8).write(to: URL(fileURLWithPath: index))
+        #expect(throws: LedgerError.self) { try DirectoryLedgerStorage(path: path, writable: true) }
+    }
+
     @Test func aSecondWriterIsRefused() throws {
         let path = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: path) }

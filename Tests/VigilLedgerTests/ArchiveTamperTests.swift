@@ -10,7 +10,7 @@ import VigilCrypto
 struct ArchiveTamperTests {
     static let entryCount = 100_000
 
-    /// The fixture: a directory built once per process, its key, and its contents.
+    /// The fixture: an archive built once per process in a temporary directory, its key, and its contents.
     final class Fixture: Sendable {
         let directory: String
         let key: NoteSignerKey
@@ -30,9 +30,9 @@ struct ArchiveTamperTests {
                 appended = size
             }
             contents = try ArchiveContents.read(directory: directory)
+            // Everything the tests need is in `contents`; the files are not left behind.
+            try? FileManager.default.removeItem(atPath: directory)
         }
-
-        deinit { try? FileManager.default.removeItem(atPath: directory) }
 
         static func entry(_ i: Int) -> String { #"{"seq":\#(i),"msg":"event number \#(i)"}"# }
 
