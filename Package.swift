@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Vigil: host intrusion detection, file integrity monitoring, vulnerability assessment,
 // a tamper-evident archive and PCI DSS evidence for Linux fleets.
+import Foundation
 import PackageDescription
 
 /// A C library from Debian's apt, wrapped as a system-library target.
@@ -30,11 +31,20 @@ let package = Package(
         .target(name: "VigilCrypto", dependencies: ["VigilCore", "COpenSSL"]),
         .target(name: "VigilSystem", dependencies: ["VigilCore", "CLinux"]),
         .target(name: "VigilYAML", dependencies: ["VigilCore", "CYAML"]),
+        .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite", "CZstd"]),
+        .target(name: "VigilHTTP", dependencies: ["VigilCore", "CMicroHTTPD"]),
         // Tamper-evident archive: RFC 9162 Merkle log, C2SP signed-note checkpoints.
         .target(name: "VigilLedger", dependencies: ["VigilCore", "VigilCrypto"]),
+        // Wiring: the agent and the server.
+        .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem"]),
+        .target(name: "VigilServer", dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP"]),
         // Command line: parsing and start-up only.
         .target(
-            name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilLedger"]),
+            name: "VigilCLI",
+            dependencies: [
+                "VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore", "VigilHTTP", "VigilAgent",
+                "VigilServer", "VigilLedger",
+            ]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
         .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto", "VigilLedger"]),
@@ -45,8 +55,21 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"]),
+        .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilTestSupport"]),
+        .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilTestSupport"]),
+        .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilServerTests",
+            dependencies: ["VigilServer", "VigilAgent", "VigilStore", "VigilHTTP", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
         .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger", "VigilTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fixture files (Tests/<Module>Tests/Fixtures/) are read by path through VigilTestSupport.Fixtures,
+// not built as resources: exclude them so SwiftPM does not warn about unhandled files.
+for target in package.targets where target.type == .test {
+    let fixtures = "\(Context.packageDirectory)/Tests/\(target.name)/Fixtures"
+    if FileManager.default.fileExists(atPath: fixtures) { target.exclude.append("Fixtures") }
+}

@@ -60,15 +60,18 @@ public enum ArgumentParser {
         var command = root
         var path: [String] = []
         var index = 0
+        // Checked first: with no subcommands yet, the loop below never sees it.
+        if arguments.first == "--version" { return .version }
         // Walk down subcommands.
         while index < arguments.count, !command.subcommands.isEmpty {
             let word = arguments[index]
             if word == "--help" || word == "-h" || word == "help" { return .help(command.helpText(path: path)) }
-            if path.isEmpty && word == "--version" { return .version }
             guard let sub = command.subcommands.first(where: { $0.name == word }) else {
                 if word.hasPrefix("-") {
+                    // A mistyped option (`--verison`) is compared with this level's options.
+                    let options = command.options.map(\.long) + ["help"]
                     throw UsageError(
-                        "unknown option '\(word)'\(suggestion(word, command.subcommands.map(\.name)))", path: path)
+                        "unknown option '\(word)'\(suggestion(word, options, prefix: "--"))", path: path)
                 }
                 throw UsageError(
                     "unknown command '\(word)'\(suggestion(word, command.subcommands.map(\.name)))", path: path)
@@ -78,9 +81,16 @@ public enum ArgumentParser {
             index += 1
         }
         guard command.run != nil else {
-            if command.subcommands.isEmpty { return .help(command.helpText(path: path)) }
+            if command.subcommands.isEmpty {
+                // Nothing to run: only help. Anything else is a mistake, not a request for help.
+                if index < arguments.count, !["--help", "-h", "help"].contains(arguments[index]) {
+                    let word = arguments[index]
+                    throw UsageError("unknown \(word.hasPrefix("-") ? "option" : "command") '\(word)'", path: path)
+                }
+                return .help(command.helpText(path: path))
+            }
             throw UsageError(
-                "'vigil \(path.joined(separator: " "))' needs a command: "
+                "'\((["vigil"] + path).joined(separator: " "))' needs a command: "
                     + command.subcommands.map(\.name).joined(separator: ", "), path: path)
         }
         var parsed = ParsedArguments(path: path)
@@ -127,6 +137,12 @@ public enum ArgumentParser {
                     guard index < arguments.count else {
                         throw UsageError("option --\(option.long) needs a value", path: path)
                     }
+                    // `--db --json` is a forgotten value, not a database named "--json".
+                    guard !arguments[index].hasPrefix("--") else {
+                        throw UsageError(
+                            "option --\(option.long) needs a value before '\(arguments[index])'; "
+                                + "write --\(option.long)=VALUE for a value that starts with '--'", path: path)
+                    }
                     value = arguments[index]
                     index += 1
                 }
@@ -161,7 +177,10 @@ public enum ArgumentParser {
     static func suggestion(_ word: String, _ candidates: [String], prefix: String = "") -> String {
         let bare = word.hasPrefix("--") ? String(word.dropFirst(2)) : word
         let scored = candidates.map { ($0, editDistance(bare, $0)) }.min { $0.1 < $1.1 }
-        guard let (best, distance) = scored, distance <= max(2, bare.count / 3) else { return "" }
+        // Close, and not a complete rewrite ("ls" is 2 edits from "up" but nothing like it).
+        guard let (best, distance) = scored, distance <= max(2, bare.count / 3),
+            distance < max(bare.count, best.count)
+        else { return "" }
         return "; did you mean '\(prefix)\(best)'?"
     }
 

@@ -4,9 +4,10 @@ import VigilCore
 /// The entry point `vigil`'s `main` calls: parse, run, and map errors to exit codes.
 public enum CLI {
     /// Runs the command line and returns the process exit code.
-    public static func run(_ arguments: [String]) async -> Int32 {
+    /// - Parameter root: the command table (tests pass their own).
+    public static func run(_ arguments: [String], root: CommandSpec = Commands.root) async -> Int32 {
         do {
-            switch try ArgumentParser.parse(arguments, root: Commands.root) {
+            switch try ArgumentParser.parse(arguments, root: root) {
             case .help(let text):
                 Output.out(text)
                 return 0

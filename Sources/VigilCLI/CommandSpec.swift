@@ -99,6 +99,7 @@ public struct CommandSpec: Sendable {
         var codes: [(Int32, String)] = [(0, "success")]
         codes += exitCodes
         codes.append((2, "usage error (unknown option, missing argument)"))
+        codes.sort { $0.0 < $1.0 }
         out += "\nEXIT CODES:\n" + codes.map { "  \($0.0)  \($0.1)\n" }.joined()
         return out
     }

@@ -82,14 +82,21 @@ public struct Event: Sendable, Codable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
         classUID = try c.decode(EventClass.self, forKey: .classUID)
         activityID = try c.decode(Int.self, forKey: .activityID)
         time = try c.decode(Int64.self, forKey: .time)
         severityID = try c.decodeIfPresent(Severity.self, forKey: .severityID) ?? .informational
         statusID = try c.decodeIfPresent(Int.self, forKey: .statusID)
         message = try c.decodeIfPresent(String.self, forKey: .message)
-        metadata = try c.decode(EventMetadata.self, forKey: .metadata)
+        let wire = try c.decode(MetadataWire.self, forKey: .metadata)
+        metadata = wire.metadata
+        // OCSF puts the id in `metadata.uid`; a top-level `uid` (older Vigil JSON) is accepted too.
+        guard let uid = try wire.uid ?? c.decodeIfPresent(String.self, forKey: .id) else {
+            throw DecodingError.keyNotFound(
+                MetadataWire.Keys.uid,
+                DecodingError.Context(codingPath: [CodingKeys.metadata], debugDescription: "metadata.uid is missing"))
+        }
+        id = uid
         device = try c.decodeIfPresent(Device.self, forKey: .device)
         actor = try c.decodeIfPresent(Actor.self, forKey: .actor)
         process = try c.decodeIfPresent(Process.self, forKey: .process)
@@ -103,7 +110,6 @@ public struct Event: Sendable, Codable, Hashable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
         try c.encode(classUID, forKey: .classUID)
         try c.encode(activityID, forKey: .activityID)
         try c.encode(typeUID, forKey: .typeUID)
@@ -111,7 +117,7 @@ public struct Event: Sendable, Codable, Hashable {
         try c.encode(severityID, forKey: .severityID)
         try c.encodeIfPresent(statusID, forKey: .statusID)
         try c.encodeIfPresent(message, forKey: .message)
-        try c.encode(metadata, forKey: .metadata)
+        try c.encode(MetadataWire(metadata: metadata, uid: id), forKey: .metadata)
         try c.encodeIfPresent(device, forKey: .device)
         try c.encodeIfPresent(actor, forKey: .actor)
         try c.encodeIfPresent(process, forKey: .process)
@@ -121,6 +127,30 @@ public struct Event: Sendable, Codable, Hashable {
         try c.encodeIfPresent(user, forKey: .user)
         try c.encodeIfPresent(unmapped, forKey: .unmapped)
         try c.encodeIfPresent(rawData, forKey: .rawData)
+    }
+}
+
+/// `metadata` as written: `EventMetadata`'s fields plus the event id as `metadata.uid`.
+private struct MetadataWire: Codable {
+    var metadata: EventMetadata
+    var uid: String?
+
+    enum Keys: String, CodingKey { case uid }
+
+    init(metadata: EventMetadata, uid: String?) {
+        self.metadata = metadata
+        self.uid = uid
+    }
+
+    init(from decoder: any Decoder) throws {
+        metadata = try EventMetadata(from: decoder)
+        uid = try decoder.container(keyedBy: Keys.self).decodeIfPresent(String.self, forKey: .uid)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try metadata.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encodeIfPresent(uid, forKey: .uid)
     }
 }
 

@@ -24,11 +24,17 @@ public struct PasswordHash: Sendable {
         return "scrypt$\(logN)$\(r)$\(p)$\(Data(salt).base64EncodedString())$\(Data(key).base64EncodedString())"
     }
 
+    /// The most memory (128·r·N bytes) `verify` lets a stored hash ask for: 1 GiB, 32 times `standard`.
+    /// Anything above is treated as malformed rather than allocated.
+    public static let maxVerifyMemory: UInt64 = 1 << 30
+
     /// Whether `password` matches `encoded`; false for anything malformed (never throws on bad input).
     public static func verify(password: String, against encoded: String) -> Bool {
         let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "scrypt", let logN = UInt8(parts[1]), (1...22).contains(logN),
-            let r = UInt32(parts[2]), let p = UInt32(parts[3]), r > 0, p > 0, r * p < 1 << 20,
+            let r = UInt32(parts[2]), let p = UInt32(parts[3]), r > 0, p > 0,
+            // In 64 bits: r·p and 128·r·N overflow 32 bits for hostile strings (that trapped).
+            UInt64(r) * UInt64(p) < 1 << 20, 128 * UInt64(r) << UInt64(logN) <= maxVerifyMemory,
             let salt = Data(base64Encoded: String(parts[4])), let expected = Data(base64Encoded: String(parts[5])),
             !expected.isEmpty
         else { return false }

@@ -117,7 +117,7 @@ public final class SHA256 {
         var digest = SHA256Digest()
         var length: UInt32 = 0
         let ok = withUnsafeMutableBytes(of: &digest.words) { raw in
-            EVP_DigestFinal_ex(context, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), &length)
+            EVP_DigestFinal_ex(context, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), &length)
         }
         precondition(ok == 1 && length == 32, "EVP_DigestFinal_ex(SHA256) failed")
         reset()
@@ -149,6 +149,8 @@ public final class SHA256 {
     /// Streams an open file descriptor to its end in `bufferSize` chunks and returns the digest.
     /// - Throws: `CryptoError` with code `read` if `read(2)` fails (the errno is named).
     public func hash(fileDescriptor fd: Int32, bufferSize: Int = 256 * 1024) throws -> SHA256Digest {
+        // A zero-byte buffer reads nothing and would return the empty message's digest for any file.
+        precondition(bufferSize > 0, "SHA256.hash(fileDescriptor:bufferSize:) needs a positive buffer size")
         reset()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }

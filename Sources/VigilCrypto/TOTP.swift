@@ -68,6 +68,7 @@ public struct TOTP: Sendable {
 public enum Base32 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
 
+    /// Upper-case base32 of `bytes`, without `=` padding.
     public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         var buffer: UInt32 = 0
@@ -84,19 +85,24 @@ public enum Base32 {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The bytes of `text`; nil for a character outside the alphabet or a length no encoding has
+    /// (1, 3 or 6 characters past a multiple of 8: a truncated secret).
     public static func decode(_ text: String) -> [UInt8]? {
         var out: [UInt8] = []
         var buffer: UInt32 = 0
         var bits = 0
+        var count = 0
         for c in text.uppercased().utf8 where c != UInt8(ascii: "=") && c != UInt8(ascii: " ") {
             guard let index = alphabet.firstIndex(of: c) else { return nil }
             buffer = (buffer << 5) | UInt32(index)
             bits += 5
+            count += 1
             if bits >= 8 {
                 out.append(UInt8((buffer >> UInt32(bits - 8)) & 0xff))
                 bits -= 8
             }
         }
+        guard ![1, 3, 6].contains(count % 8) else { return nil }
         return out
     }
 }

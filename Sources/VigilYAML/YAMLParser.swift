@@ -35,7 +35,7 @@ public enum YAMLParser {
             while true {
                 var event = yaml_event_t()
                 guard yaml_parser_parse(&parser, &event) == 1 else {
-                    throw syntaxError(parser, file: file)
+                    throw syntaxError(parser, input: UnsafeBufferPointer(buffer), file: file)
                 }
                 defer { yaml_event_delete(&event) }
                 if event.type == YAML_STREAM_END_EVENT { break }
@@ -60,14 +60,35 @@ public enum YAMLParser {
         return try parse(text, file: path, limits: limits)
     }
 
-    private static func syntaxError(_ parser: yaml_parser_t, file: String?) -> YAMLError {
+    private static func syntaxError(
+        _ parser: yaml_parser_t, input: UnsafeBufferPointer<UInt8>, file: String?
+    ) -> YAMLError {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
         let context = parser.context.map { String(cString: $0) }
-        let mark = YAMLMark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+        let mark =
+            parser.error == YAML_READER_ERROR
+            // The reader (bad bytes, control characters) only sets a byte offset, not a mark.
+            ? mark(atByteOffset: Int(parser.problem_offset), in: input)
+            : YAMLMark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
         let text = context.map { "\(problem) \($0)" } ?? problem
         return YAMLError(
             code: "yaml.syntax", message: "invalid YAML: \(text); check the indentation and quoting there",
             file: file, mark: mark)
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset.
+    private static func mark(atByteOffset offset: Int, in input: UnsafeBufferPointer<UInt8>) -> YAMLMark {
+        var line = 1
+        var column = 1
+        for byte in input.prefix(max(0, offset)) {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return YAMLMark(line: line, column: column)
     }
 
     /// Turns the event stream into trees, with an explicit stack (no recursion on input depth).
@@ -130,7 +151,7 @@ public enum YAMLParser {
                     default: .plain
                     }
                 let node = YAMLNode(kind: .scalar(text, style), mark: mark, tag: Self.string(s.tag))
-                try add(node, size: 1, anchor: Self.string(s.anchor))
+                try add(node, size: 1, newNodes: 1, anchor: Self.string(s.anchor))
             case YAML_ALIAS_EVENT:
                 let name = Self.string(event.data.alias.anchor) ?? ""
                 guard let target = anchors[name] else {
@@ -140,7 +161,7 @@ public enum YAMLParser {
                 }
                 var node = target.node
                 node.mark = mark
-                try add(node, size: target.size, anchor: nil)
+                try add(node, size: target.size, newNodes: target.size, anchor: nil)
             case YAML_SEQUENCE_START_EVENT:
                 try push(
                     Frame(
@@ -154,8 +175,10 @@ public enum YAMLParser {
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 let frame = stack.removeLast()
                 let kind: YAMLNode.Kind = frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items)
+                // The items were counted as they arrived; only the collection itself is new.
                 try add(
-                    YAMLNode(kind: kind, mark: frame.mark, tag: frame.tag), size: frame.size + 1, anchor: frame.anchor)
+                    YAMLNode(kind: kind, mark: frame.mark, tag: frame.tag), size: frame.size + 1, newNodes: 1,
+                    anchor: frame.anchor)
             default:
                 break
             }
@@ -171,8 +194,9 @@ public enum YAMLParser {
             stack.append(frame)
         }
 
-        mutating func add(_ node: YAMLNode, size: Int, anchor: String?) throws {
-            nodeCount += size
+        /// Adds `node` (`size` nodes in all) to the open collection; `newNodes` of them are not counted yet.
+        mutating func add(_ node: YAMLNode, size: Int, newNodes: Int, anchor: String?) throws {
+            nodeCount += newNodes
             guard nodeCount <= limits.maxNodes else {
                 throw YAMLError(
                     code: "yaml.too-large",

@@ -17,5 +17,5 @@ done
 median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 mv16=$(median "${v16[@]}"); mo16=$(median "${o16[@]}"); mvs=$(median "${vsmall[@]}"); mos=$(median "${osmall[@]}")
 printf '%-34s %14s %14s %8s\n' "measure" "vigil" "openssl" "ratio"
-printf '%-34s %14s %14s %8.3f\n' "16 KiB blocks (MB/s)" "$mv16" "$mo16" "$(echo "$mv16 / $mo16" | bc -l)"
-printf '%-34s %14s %14s %8.3f\n' "200-byte messages (hashes/s)" "$mvs" "$mos" "$(echo "$mvs / $mos" | bc -l)"
+printf '%-34s %14s %14s %8.3f\n' "16 KiB blocks (MB/s)" "$mv16" "$mo16" "$(awk -v a="$mv16" -v b="$mo16" 'BEGIN{print a/b}')"
+printf '%-34s %14s %14s %8.3f\n' "200-byte messages (hashes/s)" "$mvs" "$mos" "$(awk -v a="$mvs" -v b="$mos" 'BEGIN{print a/b}')"

@@ -1,0 +1,153 @@
+import Foundation
+
+/// Masks card numbers and secrets in text before it is written or sent. The agent runs every command
+/// line, path and log line through one `Redactor`.
+///
+/// Card numbers (PCI DSS 3.4): a run of 13–19 digits, alone or in groups separated by single spaces or
+/// dashes, not touching other digits or letters, that passes the Luhn check, is replaced by its first six
+/// and last four digits with `*` between (`4111 1111 1111 1111` → `411111******1111`). That is the most
+/// PCI DSS allows to be shown. A digit run that fails Luhn is left alone, as is one of another length.
+///
+/// Secrets: values of password options (`--password=`, `--password VALUE`, `--passwd`, mysql's `-pVALUE`,
+/// sshpass `-p VALUE`, curl `-u user:pass`), `Authorization:` header values, `user:pass@` in URLs, AWS
+/// access key ids and secret keys, private-key blocks, and `*_TOKEN=`, `*_SECRET=`, `*PASSWORD=` assignments
+/// become `********` (the name is kept so an analyst still sees what was there).
+public struct Redactor: Sendable {
+    public static let mask = "********"
+
+    private struct Rule: @unchecked Sendable {
+        // NSRegularExpression is immutable and thread-safe once built.
+        let regex: NSRegularExpression
+        /// The capture group that holds the secret.
+        let group: Int
+    }
+
+    private let rules: [Rule]
+
+    public init() {
+        let patterns: [(String, Int)] = [
+            // -----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY----- (whole block)
+            (#"(-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$))"#, 1),
+            // --password=secret, --passwd=secret, --pass=secret (any tool)
+            (#"(?i)(?:^|\s)--?(?:password|passwd|pass|pwd|secret|token|api-key|apikey)=(\S+)"#, 1),
+            // --password secret
+            (#"(?i)(?:^|\s)--(?:password|passwd|pass|pwd|secret|token|api-key|apikey)\s+(?!-)(\S+)"#, 1),
+            // mysql/mariadb -psecret (attached value)
+            (#"(?:^|\s)(?:\S*/)?(?:mysql|mysqldump|mariadb|mysqladmin)\b.*?\s-p([^\s-]\S*)"#, 1),
+            // sshpass -p secret
+            (#"(?:^|\s)(?:\S*/)?sshpass\b.*?\s-p\s*(\S+)"#, 1),
+            // curl -u user:secret / --user user:secret
+            (#"(?:^|\s)(?:-u|--user)\s*[^\s:]+:(\S+)"#, 1),
+            // Authorization: Bearer xyz / Basic xyz (header in any form)
+            (#"(?i)(authorization\s*[:=]\s*(?:bearer|basic|token|digest)?\s*)([^\s'"]+)"#, 2),
+            // scheme://user:secret@host
+            (#"[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]+:([^\s/@]+)@"#, 1),
+            // AWS access key ids
+            (#"\b((?:AKIA|ASIA|AIDA|AROA)[0-9A-Z]{16})\b"#, 1),
+            // aws_secret_access_key = value
+            (#"(?i)aws_secret_access_key\s*[=:]\s*['"]?([A-Za-z0-9/+=]{40})"#, 1),
+            // FOO_TOKEN=value, FOO_SECRET=value, DB_PASSWORD=value, PASSWORD=value
+            (#"(?i)\b[A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY)\s*=\s*['"]?([^\s'"]+)"#, 1),
+        ]
+        rules = patterns.map { pattern, group in
+            // The patterns are constants of this file; a failure here is a bug caught by the tests.
+            guard let regex = try? NSRegularExpression(pattern: pattern) else {
+                preconditionFailure("Redactor pattern does not compile: \(pattern)")
+            }
+            return Rule(regex: regex, group: group)
+        }
+    }
+
+    /// `text` with card numbers and secrets masked.
+    public func redact(_ text: String) -> String {
+        var result = Self.maskCardNumbers(text)
+        for rule in rules {
+            let ns = result as NSString
+            let matches = rule.regex.matches(in: result, range: NSRange(location: 0, length: ns.length))
+            guard !matches.isEmpty else { continue }
+            let mutable = NSMutableString(string: result)
+            for match in matches.reversed() {
+                let range = match.range(at: rule.group)
+                guard range.location != NSNotFound, range.length > 0 else { continue }
+                if mutable.substring(with: range) == Self.mask { continue }
+                mutable.replaceCharacters(in: range, with: Self.mask)
+            }
+            result = mutable as String
+        }
+        return result
+    }
+
+    /// Masks every Luhn-valid 13–19 digit card number, with or without space/dash group separators.
+    public static func maskCardNumbers(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 13 else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        var changed = false
+        func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+        func isWordByte(_ b: UInt8) -> Bool { isDigit(b) || (b | 0x20 >= 97 && b | 0x20 <= 122) }
+        while index < bytes.count {
+            let startsRun = isDigit(bytes[index]) && (index == 0 || !isWordByte(bytes[index - 1]))
+            if startsRun, let (end, digits) = cardRun(bytes, from: index) {
+                out += Array(digits.prefix(6))
+                out += [UInt8](repeating: UInt8(ascii: "*"), count: digits.count - 10)
+                out += Array(digits.suffix(4))
+                index = end
+                changed = true
+                continue
+            }
+            out.append(bytes[index])
+            index += 1
+        }
+        return changed ? String(decoding: out, as: UTF8.self) : text
+    }
+
+    /// A card number starting at `start`: the index after it and its digits, or nil.
+    ///
+    /// Takes the longest run of digits in which groups are separated by one space or one dash (the same
+    /// separator throughout); it is a card number if it has 13–19 digits, passes Luhn, and is not followed
+    /// by a letter or digit.
+    static func cardRun(_ bytes: [UInt8], from start: Int) -> (Int, [UInt8])? {
+        func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+        var digits: [UInt8] = []
+        var index = start
+        var separator: UInt8?
+        while index < bytes.count {
+            let b = bytes[index]
+            if isDigit(b) {
+                digits.append(b)
+                index += 1
+                if digits.count > 19 { return nil }
+                continue
+            }
+            if b == 32 || b == 45, separator == nil || separator == b, index + 1 < bytes.count,
+                isDigit(bytes[index + 1])
+            {
+                separator = b
+                index += 1
+                continue
+            }
+            break
+        }
+        if index < bytes.count, isLetter(bytes[index]) { return nil }
+        guard (13...19).contains(digits.count), luhn(digits) else { return nil }
+        return (index, digits)
+    }
+
+    static func isLetter(_ b: UInt8) -> Bool { b | 0x20 >= 97 && b | 0x20 <= 122 }
+
+    /// The Luhn (mod 10) check over ASCII digits.
+    public static func luhn(_ digits: [UInt8]) -> Bool {
+        var sum = 0
+        for (position, byte) in digits.reversed().enumerated() {
+            var d = Int(byte - 48)
+            if position % 2 == 1 {
+                d *= 2
+                if d > 9 { d -= 9 }
+            }
+            sum += d
+        }
+        return sum % 10 == 0
+    }
+}
