@@ -75,6 +75,12 @@ extension Commands {
                 let batch = try arguments.integer("batch", default: 1000)
                 guard batch > 0 else { throw UsageError("--batch must be at least 1", path: arguments.path) }
                 let writer = try ArchiveWriter(directory: arguments.positionals[0], signer: signer, batchSize: batch)
+                if writer.recoveredEntries > 0 {
+                    Output.err(
+                        "vigil: cut off \(writer.recoveredEntries) unsigned entries of an interrupted append "
+                            + "(their bytes or hashes never reached the disk); append them again if you still have them"
+                    )
+                }
                 let fd: Int32
                 if arguments.positionals.count > 1 && arguments.positionals[1] != "-" {
                     fd = open(arguments.positionals[1], O_RDONLY | O_CLOEXEC)

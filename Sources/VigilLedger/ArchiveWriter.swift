@@ -50,6 +50,9 @@ public final class ArchiveWriter {
         }
     }
 
+    /// Entries of an interrupted batch (after the latest checkpoint, never synced whole) that opening cut off.
+    public var recoveredEntries: UInt64 { storage.recoveredEntries }
+
     /// Adds one entry; writes a batch when `batchSize` entries are waiting.
     /// - Throws: `LedgerError` if writing fails.
     public func append(_ entry: some Collection<UInt8>) throws {
