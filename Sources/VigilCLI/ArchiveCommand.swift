@@ -23,6 +23,7 @@ extension Commands {
             ],
             subcommands: [
                 archiveKeygen, archiveAppend, archiveVerify, archiveProve, archiveCheckProof, archiveConsistency,
+                archiveCosign,
             ]
         )
     }
@@ -38,10 +39,12 @@ extension Commands {
             options: [
                 OptionSpec("name", .value(placeholder: "ORIGIN"), help: "The log's origin and key name."),
                 OptionSpec("out", .value(placeholder: "PREFIX"), help: "Write PREFIX.key and PREFIX.vkey."),
+                OptionSpec("cosigner", help: "Make a witness key (tlog-cosignature/v1, type 0x04) for 'cosign'."),
             ],
             run: { arguments in
                 let prefix = try arguments.required("out")
-                let signer = try NoteSignerKey.generate(name: try arguments.required("name"))
+                let signer = try NoteSignerKey.generate(
+                    name: try arguments.required("name"), type: arguments.flag("cosigner") ? .cosignatureV1 : .ed25519)
                 try KeyFiles.write(signer, prefix: prefix)
                 Output.out("wrote \(prefix).key (secret, mode 0600) and \(prefix).vkey:\n\(signer.verifier)")
                 return 0
@@ -244,6 +247,37 @@ extension Commands {
                         "root \(from) \(Base64.encode(result.root1.bytes))\nroot \(to) \(Base64.encode(result.root2.bytes))"
                     Output.out(([roots] + proof).joined(separator: "\n"))
                 }
+                return 0
+            }
+        )
+    }
+
+    static var archiveCosign: CommandSpec {
+        CommandSpec(
+            name: "cosign",
+            summary:
+                "Verify the archive, then add a witness's (or second signer's) signature to its latest checkpoint.",
+            usage: "archive cosign DIR --key WITNESS.key --vkey LOG.vkey…",
+            discussion: """
+                A witness key (keygen --cosigner) adds a C2SP tlog-cosignature/v1 stamped with the current time;
+                an ordinary key adds a second Ed25519 signature. 'verify' with both --vkey options lists both signers.
+                """,
+            examples: [
+                "vigil archive keygen --cosigner --name witness.example/w1 --out w1",
+                "vigil archive cosign ./archive --key w1.key --vkey audit.vkey",
+            ],
+            exitCodes: [(1, "the archive does not verify with the log's keys, or a key is unusable")],
+            options: [
+                OptionSpec("key", .value(placeholder: "FILE"), help: "The witness's signing key file."),
+                OptionSpec("vkey", .repeated(placeholder: "FILE"), help: "The log's verifier key (file or text)."),
+            ],
+            arguments: ["DIR"],
+            run: { arguments in
+                let signer = try KeyFiles.readSigner(try arguments.required("key"))
+                let note = try Archive.cosign(
+                    directory: arguments.positionals[0], signer: signer, trusted: try verifierKeys(arguments),
+                    timestamp: UInt64(max(0, Date().timeIntervalSince1970)))
+                Output.write(String(decoding: note.bytes, as: UTF8.self), to: STDOUT_FILENO)
                 return 0
             }
         )

@@ -72,6 +72,39 @@ public enum Archive {
         }
     }
 
+    /// Adds `signer`'s signature to the archive's latest checkpoint — a witness cosignature (type 0x04,
+    /// stamped with `timestamp`, seconds since 1970) or a second signer's Ed25519 signature — after
+    /// verifying the whole archive against `trusted` (the log's keys).
+    /// - Returns: the checkpoint with the new signature (unchanged if this key had already signed it).
+    /// - Throws: `LedgerError` if the archive is not intact, or cannot be read or written.
+    public static func cosign(
+        directory path: String, signer: NoteSignerKey, trusted: [NoteVerifierKey], timestamp: UInt64
+    ) throws -> SignedNote {
+        let report = try verify(directory: path, keys: trusted)
+        if let failure = report.failures.first {
+            throw LedgerError(
+                code: "ledger.not-intact",
+                message: "the archive does not verify, so it is not cosigned: \(failure)",
+                location: ErrorLocation(file: path))
+        }
+        let storage = try DirectoryLedgerStorage(path: path, writable: true)
+        guard let latest = try storage.checkpoints().last else {
+            throw LedgerError(code: "ledger.no-checkpoint", message: "\(path) has no checkpoint to cosign")
+        }
+        var note = try SignedNote(parsing: latest.note)
+        if note.signatures.contains(where: { $0.name == signer.name && $0.keyID == signer.verifier.keyID }) {
+            return note
+        }
+        note.signatures.append(try signer.sign(text: note.text, timestamp: timestamp))
+        guard note.signatures.count <= SignedNote.maximumSignatures else {
+            throw LedgerError(
+                code: "ledger.too-many-signatures",
+                message: "the checkpoint already has \(SignedNote.maximumSignatures) signatures")
+        }
+        try storage.addCheckpoint(size: latest.size, note: note.bytes)
+        return note
+    }
+
     /// Verifies the whole archive at `path` against `keys`.
     /// - Throws: `LedgerError` only if the directory cannot be read at all; damage is in the report.
     public static func verify(directory path: String, keys: [NoteVerifierKey]) throws -> ArchiveReport {

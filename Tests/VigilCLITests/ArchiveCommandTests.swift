@@ -36,6 +36,26 @@ struct ArchiveCommandTests {
         #expect(await CLI.run(["archive", "consistency", "\(work)/a", "--from", "3", "--to", "30"]) == 0)
     }
 
+    @Test func aWitnessCosignsAndVerifyNamesBothSigners() async throws {
+        let work = try await Self.setUp()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let keygen = ["archive", "keygen", "--cosigner", "--name", "witness.example/w1", "--out", "\(work)/w"]
+        #expect(await CLI.run(keygen) == 0)
+        let cosign = ["archive", "cosign", "\(work)/a", "--key", "\(work)/w.key", "--vkey", "\(work)/k.vkey"]
+        #expect(await CLI.run(cosign) == 0)
+        let note = try String(contentsOfFile: "\(work)/a/checkpoints/00000000000000000030.checkpoint", encoding: .utf8)
+        #expect(note.contains("\u{2014} witness.example/w1 "))
+        #expect(note.contains("\u{2014} test.example/cli "))
+        let both = ["archive", "verify", "\(work)/a", "--vkey", "\(work)/k.vkey", "--vkey", "\(work)/w.vkey"]
+        #expect(await CLI.run(both) == 0)
+        #expect(await CLI.run(["archive", "verify", "\(work)/a", "--vkey", "\(work)/w.vkey"]) == 0)
+        // Tampered archives are not cosigned.
+        var entries = try Data(contentsOf: URL(fileURLWithPath: "\(work)/a/entries"))
+        entries[3] ^= 1
+        try entries.write(to: URL(fileURLWithPath: "\(work)/a/entries"))
+        #expect(await CLI.run(cosign) == 1)
+    }
+
     @Test func tamperedArchiveFails() async throws {
         let work = try await Self.setUp()
         defer { try? FileManager.default.removeItem(atPath: work) }
