@@ -54,10 +54,11 @@ final class ArchiveFile {
 
     /// Reads exactly `count` bytes at `offset` into `buffer` (`pread`).
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws {
+        guard let base = buffer.baseAddress else { return }
         var done = 0
         while done < buffer.count {
             let n = Self.retrying {
-                pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+                pread(fd, base + done, buffer.count - done, off_t(offset) + off_t(done))
             }
             guard n > 0 else {
                 if n == 0 {
@@ -84,9 +85,10 @@ final class ArchiveFile {
 
     /// Appends all of `bytes` (`write` on an `O_APPEND` descriptor).
     func append(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress else { return }
         var done = 0
         while done < bytes.count {
-            let n = Self.retrying { write(fd, bytes.baseAddress! + done, bytes.count - done) }
+            let n = Self.retrying { write(fd, base + done, bytes.count - done) }
             guard n > 0 else { throw LedgerError.io("writing", path: path, errno: errno) }
             done += n
         }
@@ -134,7 +136,9 @@ final class ArchiveFile {
         defer { close(fd) }
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in retrying { write(fd, raw.baseAddress! + done, raw.count - done) } }
+            let n = bytes.withUnsafeBytes { raw in
+                retrying { write(fd, raw.baseAddress.map { $0 + done }, raw.count - done) }
+            }
             guard n > 0 else { throw LedgerError.io("writing", path: temporary, errno: errno) }
             done += n
         }

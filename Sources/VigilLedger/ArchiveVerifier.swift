@@ -137,9 +137,7 @@ public enum ArchiveVerifier {
                             treeMismatch = id
                             return
                         }
-                        let same = hash.withUnsafeBytes {
-                            memcmp($0.baseAddress!, stored.baseAddress! + Int(position) * 32, 32) == 0
-                        }
+                        let same = Self.matches(hash, stored, at: Int(position) * 32)
                         if !same { treeMismatch = id }
                     }
                     start = end
@@ -178,6 +176,14 @@ public enum ArchiveVerifier {
         return report
     }
 
+    /// Whether the 32 bytes at `offset` in `buffer` are `hash` (the caller checked the bounds).
+    private static func matches(_ hash: SHA256Digest, _ buffer: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        hash.withUnsafeBytes { digest in
+            guard let a = digest.baseAddress, let b = buffer.baseAddress else { return false }
+            return memcmp(a, b + offset, 32) == 0
+        }
+    }
+
     /// Names the first entry that breaks the checkpoints, using the stored leaf hashes as a witness
     /// when they still match every checkpoint, or the checkpoints alone when they do not.
     static func diagnose(
@@ -197,7 +203,7 @@ public enum ArchiveVerifier {
         let lastSize = checkpoints.last?.size ?? 0
         // The stored hash at a post-order position equals `hash`.
         func stored(_ position: UInt64, is hash: SHA256Digest) -> Bool {
-            hash.withUnsafeBytes { memcmp($0.baseAddress!, tree.baseAddress! + Int(position) * 32, 32) == 0 }
+            Self.matches(hash, tree, at: Int(position) * 32)
         }
         func storedLeaf(_ i: Int) -> SHA256Digest {
             let offset = Int(NodeID(level: 0, index: UInt64(i)).position) * 32

@@ -72,7 +72,7 @@ public enum KeyFiles {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { raw in
-                ArchiveFile.retrying { Glibc.write(fd, raw.baseAddress! + done, raw.count - done) }
+                ArchiveFile.retrying { Glibc.write(fd, raw.baseAddress.map { $0 + done }, raw.count - done) }
             }
             guard n > 0 else { throw LedgerError.io("writing", path: path, errno: errno) }
             done += n
