@@ -40,6 +40,26 @@ struct ArchiveDirectoryTests {
         #expect(try parsed.verify(keys: [key.verifier]).checkpoint.size == 65)
     }
 
+    /// Proofs from a directory being appended to (the tree mapping is remapped as the file grows).
+    @Test func proofsWhileAppending() throws {
+        let path = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let disk = try Ledger(storage: try DirectoryLedgerStorage(path: path, writable: true))
+        let memory = try Ledger(storage: MemoryLedgerStorage())
+        for round in 0..<6 {
+            let batch = (0..<(round * 37 + 1)).map { Array("round \(round) entry \($0)".utf8) }
+            try disk.append(batch)
+            try memory.append(batch)
+            let size = disk.size
+            for index in [0, size / 2, size - 1] {
+                #expect(
+                    try disk.inclusionProof(index: index, treeSize: size)
+                        == memory.inclusionProof(index: index, treeSize: size))
+            }
+            #expect(try disk.root(treeSize: size - 1) == memory.root(treeSize: size - 1))
+        }
+    }
+
     @Test func anUncommittedBatchIsCutOffOnReopen() throws {
         let path = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: path) }
