@@ -31,8 +31,12 @@ let package = Package(
         .target(name: "VigilCrypto", dependencies: ["VigilCore", "COpenSSL"]),
         .target(name: "VigilSystem", dependencies: ["VigilCore", "CLinux"]),
         .target(name: "VigilYAML", dependencies: ["VigilCore", "CYAML"]),
-        .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite", "CZstd"]),
+        .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite", "CPostgres", "CZstd"]),
         .target(name: "VigilHTTP", dependencies: ["VigilCore", "CMicroHTTPD"]),
+        // Vulnerability assessment: inventories, version comparison, advisories, matching (pure).
+        .target(name: "VigilVuln", dependencies: ["VigilCore", "VigilYAML"]),
+        // The local advisory index, findings history and host inventory reading (SQLite, files).
+        .target(name: "VigilVulnIndex", dependencies: ["VigilVuln", "VigilStore"]),
         // Tamper-evident archive: RFC 9162 Merkle log, C2SP signed-note checkpoints.
         .target(name: "VigilLedger", dependencies: ["VigilCore", "VigilCrypto"]),
         // Wiring: the agent and the server.
@@ -43,11 +47,13 @@ let package = Package(
             name: "VigilCLI",
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore", "VigilHTTP", "VigilAgent",
-                "VigilServer", "VigilLedger",
+                "VigilServer", "VigilVulnIndex", "VigilLedger",
             ]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
-        .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto", "VigilLedger"]),
+        .executableTarget(
+            name: "vigil-bench",
+            dependencies: ["VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilLedger"]),
 
         // Fakes beside the real things, for tests.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"]),
@@ -62,6 +68,10 @@ let package = Package(
             name: "VigilServerTests",
             dependencies: ["VigilServer", "VigilAgent", "VigilStore", "VigilHTTP", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilVulnTests",
+            dependencies: ["VigilVuln", "VigilVulnIndex", "VigilStore", "VigilCLI", "VigilTestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger", "VigilTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

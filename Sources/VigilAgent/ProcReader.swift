@@ -120,7 +120,8 @@ public struct UserDirectory: Sendable {
         var names: [Int: String] = [:]
         for line in passwd.split(separator: "\n") {
             let fields = line.split(separator: ":", omittingEmptySubsequences: false)
-            if fields.count >= 3, let uid = Int(fields[2]) { names[uid] = String(fields[0]) }
+            // The first line for a uid wins, as with getpwuid(3) (`root` before an alias such as `toor`).
+            if fields.count >= 3, let uid = Int(fields[2]), names[uid] == nil { names[uid] = String(fields[0]) }
         }
         self.names = names
     }

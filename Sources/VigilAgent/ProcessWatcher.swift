@@ -72,11 +72,11 @@ public final class ProcessWatcher {
         var cursor = entry.ppid
         var seen = Set<Int>()
         while cursor > 1, lineage.count < 16, seen.insert(cursor).inserted, let p = cache[cursor] {
-            lineage.append(p.executable ?? p.name)
+            lineage.append(redactor.redact(p.executable ?? p.name))
             cursor = p.ppid
         }
         let process = Process(
-            pid: entry.pid, name: entry.name, cmdLine: commandLine,
+            pid: entry.pid, name: redactor.redact(entry.name), cmdLine: commandLine,
             file: entry.executable.map { FileObject(path: redactor.redact($0)) },
             cwd: entry.cwd.map { redactor.redact($0) }, user: users.user(entry.uid),
             effectiveUser: entry.euid != entry.uid ? users.user(entry.euid) : nil,
@@ -84,14 +84,15 @@ public final class ProcessWatcher {
             session: entry.sessionID.map { Session(uid: String($0)) },
             parentProcess: parent.map {
                 ParentProcess(
-                    pid: $0.pid, name: $0.name, cmdLine: redactor.redact($0.arguments.joined(separator: " ")),
-                    file: $0.executable.map { FileObject(path: $0) }, user: users.user($0.uid))
+                    pid: $0.pid, name: redactor.redact($0.name),
+                    cmdLine: redactor.redact($0.arguments.joined(separator: " ")),
+                    file: $0.executable.map { FileObject(path: redactor.redact($0)) }, user: users.user($0.uid))
             },
             lineage: lineage.isEmpty ? nil : lineage, createdTime: time)
         return Event(
             id: "proc-\(host.bootID)-\(entry.pid)-\(entry.startTicks)", classUID: .processActivity,
             activityID: Activity.Process.launch, time: time, severityID: .informational, statusID: 1,
-            message: "process started: \(entry.executable ?? entry.name)",
+            message: "process started: \(redactor.redact(entry.executable ?? entry.name))",
             metadata: EventMetadata(logName: "proc"), device: host.device,
             actor: Actor(user: entry.loginUID.map { users.user($0) } ?? users.user(entry.uid)), process: process)
     }

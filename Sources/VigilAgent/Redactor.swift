@@ -4,9 +4,11 @@ import Foundation
 /// line, path and log line through one `Redactor`.
 ///
 /// Card numbers (PCI DSS 3.4): a run of 13–19 digits, alone or in groups separated by single spaces or
-/// dashes, not touching other digits or letters, that passes the Luhn check, is replaced by its first six
-/// and last four digits with `*` between (`4111 1111 1111 1111` → `411111******1111`). That is the most
-/// PCI DSS allows to be shown. A digit run that fails Luhn is left alone, as is one of another length.
+/// dashes, not touching other digits or letters, starting with 2–6 (the payment brands' industry
+/// identifiers) and passing the Luhn check, is replaced by its first six and last four digits with `*`
+/// between (`4111 1111 1111 1111` → `411111******1111`). That is the most PCI DSS allows to be shown. A
+/// digit run that fails Luhn is left alone, as is one of another length; a card number followed by more
+/// digit groups (an expiry, a CVV) is still masked (see `cardRun`).
 ///
 /// Secrets: values of password options (`--password=`, `--password VALUE`, `--passwd`, mysql's `-pVALUE`,
 /// sshpass `-p VALUE`, curl `-u user:pass`), `Authorization:` header values, `user:pass@` in URLs, AWS
@@ -33,15 +35,16 @@ public struct Redactor: Sendable {
             // --password secret
             (#"(?i)(?:^|\s)--(?:password|passwd|pass|pwd|secret|token|api-key|apikey)\s+(?!-)(\S+)"#, 1),
             // mysql/mariadb -psecret (attached value)
-            (#"(?:^|\s)(?:\S*/)?(?:mysql|mysqldump|mariadb|mysqladmin)\b.*?\s-p([^\s-]\S*)"#, 1),
+            // (The gap to -p is bounded: an unbounded `.*?` made a long line full of "mysql" quadratic.)
+            (#"(?:^|\s)(?:\S*/)?(?:mysql|mysqldump|mariadb|mysqladmin)\b[^\n]{0,256}?\s-p([^\s-]\S*)"#, 1),
             // sshpass -p secret
-            (#"(?:^|\s)(?:\S*/)?sshpass\b.*?\s-p\s*(\S+)"#, 1),
+            (#"(?:^|\s)(?:\S*/)?sshpass\b[^\n]{0,256}?\s-p\s*(\S+)"#, 1),
             // curl -u user:secret / --user user:secret
             (#"(?:^|\s)(?:-u|--user)\s*[^\s:]+:(\S+)"#, 1),
             // Authorization: Bearer xyz / Basic xyz (header in any form)
             (#"(?i)(authorization\s*[:=]\s*(?:bearer|basic|token|digest)?\s*)([^\s'"]+)"#, 2),
-            // scheme://user:secret@host
-            (#"[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]+:([^\s/@]+)@"#, 1),
+            // scheme://user:secret@host (a scheme is short: an unbounded one made a long word quadratic)
+            (#"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s/:@]+:([^\s/@]+)@"#, 1),
             // AWS access key ids
             (#"\b((?:AKIA|ASIA|AIDA|AROA)[0-9A-Z]{16})\b"#, 1),
             // aws_secret_access_key = value
@@ -105,34 +108,50 @@ public struct Redactor: Sendable {
 
     /// A card number starting at `start`: the index after it and its digits, or nil.
     ///
-    /// Takes the longest run of digits in which groups are separated by one space or one dash (the same
-    /// separator throughout); it is a card number if it has 13–19 digits, passes Luhn, and is not followed
-    /// by a letter or digit.
+    /// Reads the run of digits in which groups are separated by one space or one dash (the same separator
+    /// throughout). The card number is the longest prefix of that run ending at a group boundary or at the end
+    /// of the run that has 13–19 digits, passes Luhn and is not followed by a letter — so a number followed by
+    /// its expiry or CVV (`4111 1111 1111 1111 123`) is still found. It must start with a payment brand's
+    /// major industry identifier, 2–6 (Mastercard, Amex, Diners, JCB, Visa, Discover, UnionPay, Maestro):
+    /// epoch timestamps in milliseconds or nanoseconds (which start with 1) and runs of zeros are not card
+    /// numbers, even when they pass Luhn. A contiguous run of more than 19 digits is not one either.
     static func cardRun(_ bytes: [UInt8], from start: Int) -> (Int, [UInt8])? {
         func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+        guard start < bytes.count, (UInt8(ascii: "2")...UInt8(ascii: "6")).contains(bytes[start]) else { return nil }
         var digits: [UInt8] = []
         var index = start
         var separator: UInt8?
+        var best: (end: Int, count: Int)?
+        func consider(end: Int) {
+            guard (13...19).contains(digits.count), end >= bytes.count || !isLetter(bytes[end]), luhn(digits) else {
+                return
+            }
+            best = (end, digits.count)
+        }
         while index < bytes.count {
             let b = bytes[index]
             if isDigit(b) {
                 digits.append(b)
                 index += 1
-                if digits.count > 19 { return nil }
+                if digits.count > 19 {
+                    if separator == nil { return nil }
+                    break
+                }
                 continue
             }
             if b == 32 || b == 45, separator == nil || separator == b, index + 1 < bytes.count,
                 isDigit(bytes[index + 1])
             {
+                consider(end: index)
                 separator = b
                 index += 1
                 continue
             }
             break
         }
-        if index < bytes.count, isLetter(bytes[index]) { return nil }
-        guard (13...19).contains(digits.count), luhn(digits) else { return nil }
-        return (index, digits)
+        if digits.count <= 19 { consider(end: index) }
+        guard let best else { return nil }
+        return (best.end, Array(digits.prefix(best.count)))
     }
 
     static func isLetter(_ b: UInt8) -> Bool { b | 0x20 >= 97 && b | 0x20 <= 122 }

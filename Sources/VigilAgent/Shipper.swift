@@ -52,10 +52,16 @@ public final class Shipper: Sendable {
 
     /// Sends everything queued, batch by batch. Returns false when the server could not be reached
     /// (the events stay queued).
+    ///
+    /// A batch the server refuses for its content (400: an event it will never take; 413: too many events or
+    /// bytes) is split in halves and resent, down to single events; a single event still refused is dropped
+    /// and counted in `dropped`. Retrying such a batch as it was would block every later event. Other
+    /// answers (401, 415, 5xx) are failures: the events stay queued, since splitting cannot help.
     @discardableResult
     public func flush() async -> Bool {
+        var size = maxBatch
         while true {
-            let batch = state.withLock { Array($0.queue.prefix(maxBatch)) }
+            let batch = state.withLock { Array($0.queue.prefix(size)) }
             if batch.isEmpty { return true }
             do {
                 let ack = try await send(batch)
@@ -65,11 +71,27 @@ public final class Shipper: Sendable {
                     s.stats.duplicates += ack.duplicates
                     s.stats.queued = s.queue.count
                 }
+            } catch is Refused {
+                if batch.count > 1 {
+                    size = batch.count / 2
+                    continue
+                }
+                state.withLock { s in
+                    s.queue.removeFirst(min(1, s.queue.count))
+                    s.stats.dropped += 1
+                    s.stats.queued = s.queue.count
+                }
             } catch {
                 state.withLock { $0.stats.failures += 1 }
                 return false
             }
         }
+    }
+
+    /// The server refused a batch for what it holds; sending it again unchanged cannot succeed.
+    struct Refused: Error {
+        var status: Int
+        static let statuses: Set<Int> = [400, 413]
     }
 
     func send(_ events: [Event]) async throws -> BatchAcknowledgement {
@@ -80,9 +102,9 @@ public final class Shipper: Sendable {
         request.httpBody = try JSON.encoder().encode(EventBatch(host: host, events: events))
         request.timeoutInterval = 30
         let (data, response) = try await URLSession.shared.data(for: request)
-        guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
-            throw URLError(.badServerResponse)
-        }
+        guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
+        if Refused.statuses.contains(http.statusCode) { throw Refused(status: http.statusCode) }
+        guard http.statusCode == 200 else { throw URLError(.badServerResponse) }
         return try JSONDecoder().decode(BatchAcknowledgement.self, from: data)
     }
 

@@ -131,14 +131,17 @@ public final class HTTPServer: @unchecked Sendable {
     final class RequestState {
         var body: [UInt8] = []
         var tooLarge = false
+        /// Bytes of an oversize body read and thrown away (see the access handler).
+        var discarded = 0
         var answered = false
     }
 
-    func answer(connection: OpaquePointer, response: HTTPResponse, method: String) -> MHD_Result {
+    func answer(connection: OpaquePointer, response: HTTPResponse) -> MHD_Result {
         var body = response.body
-        let isHead = method == "HEAD"
+        // The whole body even for HEAD: libmicrohttpd sends no body for HEAD itself, and the Content-Length it
+        // derives from the buffer must be the one GET would send (RFC 9110 §9.3.2), not 0.
         let created = body.withUnsafeMutableBytes { raw -> OpaquePointer? in
-            MHD_create_response_from_buffer(isHead ? 0 : raw.count, raw.baseAddress, .RESPMEM_MUST_COPY)
+            MHD_create_response_from_buffer(raw.count, raw.baseAddress, .RESPMEM_MUST_COPY)
         }
         guard let created else { return .NO }
         defer { MHD_destroy_response(created) }
@@ -213,8 +216,7 @@ private let accessHandler: MHD_AccessHandlerCallback = {
         {
             state.tooLarge = true
             state.answered = true
-            return server.answer(
-                connection: connection, response: HTTPServer.tooLargeResponse(server), method: methodText)
+            return server.answer(connection: connection, response: HTTPServer.tooLargeResponse(server))
         }
         return .YES
     }
@@ -223,12 +225,19 @@ private let accessHandler: MHD_AccessHandlerCallback = {
         let count = uploadSize.pointee
         uploadSize.pointee = 0
         if state.answered { return .YES }
+        // libmicrohttpd accepts a response only before the body is read or after all of it is (it refuses one
+        // queued mid-upload and the client would see the connection drop with no answer). So an oversize body
+        // with no declared length (chunked) is read and thrown away, then answered 413 — up to as much again as
+        // the limit; past that the connection is closed without an answer.
+        if state.tooLarge {
+            state.discarded += count
+            return state.discarded > 2 * server.configuration.maxBodyBytes ? .NO : .YES
+        }
         if state.body.count + count > server.configuration.maxBodyBytes {
             state.tooLarge = true
+            state.discarded = state.body.count + count
             state.body = []
-            state.answered = true
-            return server.answer(
-                connection: connection, response: HTTPServer.tooLargeResponse(server), method: methodText)
+            return .YES
         }
         if let uploadData {
             uploadData.withMemoryRebound(to: UInt8.self, capacity: count) { pointer in
@@ -239,12 +248,15 @@ private let accessHandler: MHD_AccessHandlerCallback = {
     }
     if state.answered { return .YES }
     state.answered = true
+    if state.tooLarge {
+        return server.answer(connection: connection, response: HTTPServer.tooLargeResponse(server))
+    }
     let request = server.buildRequest(
         connection: connection, url: url.map { String(cString: $0) } ?? "/",
         method: methodText, body: state.body)
     state.body = []
     let response = server.handler(request)
-    return server.answer(connection: connection, response: response, method: methodText)
+    return server.answer(connection: connection, response: response)
 }
 
 /// Frees a request's state whatever way it ended (completed, timed out, client gone).

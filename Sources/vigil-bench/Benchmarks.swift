@@ -10,6 +10,7 @@ enum Benchmarks {
 
     static let all: [(name: String, summary: String, run: Run)] = [
         ("sha256", "SHA-256 MB/s on 16 KiB blocks and hashes/s on 200-byte messages", sha256),
+        ("vuln", "advisory compile rate (tracker JSON, OSV) in MB/s and dpkg comparisons/s", vuln),
         ("ledger", "Merkle archive appends/s (memory, durable), proof µs at 1e6/1e7, verify of 1e6", ledger),
     ]
 

@@ -1,0 +1,246 @@
+import Foundation
+import VigilCore
+import VigilStore
+import VigilVuln
+
+/// The local advisory index and findings history, in SQLite.
+///
+/// `update` compiles advisory files into rows keyed by release and package, recording each file's
+/// path, feed, size and load time (a file loaded again replaces its rows). `scan` results are kept with
+/// the time each finding was first and last seen and when it was resolved, so the daily report lists
+/// what is new since the previous scan.
+public final class VulnIndex {
+    let database: SQLiteDatabase
+
+    static let migrations = [
+        Migration(
+            version: 1, name: "advisory index and findings history",
+            sql: """
+                CREATE TABLE vuln_sources (
+                    id INTEGER PRIMARY KEY, path TEXT NOT NULL, feed TEXT NOT NULL, loaded_at INTEGER NOT NULL,
+                    bytes INTEGER NOT NULL, advisories INTEGER NOT NULL, problems INTEGER NOT NULL);
+                CREATE TABLE vuln_advisories (
+                    source_id INTEGER NOT NULL REFERENCES vuln_sources(id) ON DELETE CASCADE,
+                    distribution TEXT NOT NULL, package TEXT NOT NULL, id TEXT NOT NULL, feed TEXT NOT NULL,
+                    scheme TEXT NOT NULL, status TEXT NOT NULL, fixed TEXT, ranges TEXT NOT NULL, versions TEXT NOT NULL,
+                    severity TEXT, note TEXT, aliases TEXT NOT NULL);
+                CREATE INDEX vuln_advisories_lookup ON vuln_advisories(distribution, package);
+                CREATE INDEX vuln_advisories_source ON vuln_advisories(source_id);
+                CREATE TABLE vuln_findings (
+                    key TEXT PRIMARY KEY, body TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+                    resolved INTEGER);
+                CREATE TABLE vuln_packages (
+                    key TEXT PRIMARY KEY, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, removed INTEGER);
+                CREATE TABLE vuln_scans (
+                    id INTEGER PRIMARY KEY, at INTEGER NOT NULL, packages INTEGER NOT NULL, findings INTEGER NOT NULL,
+                    new INTEGER NOT NULL, resolved INTEGER NOT NULL);
+                """)
+    ]
+
+    /// Opens (creating when absent) the index at `path`.
+    public init(path: String) throws {
+        database = try SQLiteDatabase(path: path, durability: .normal)
+        try database.migrate(Self.migrations, what: "vulnerability index")
+    }
+
+    /// One compiled file.
+    public struct Source: Sendable, Hashable {
+        public var path: String
+        public var feed: String
+        public var loadedAt: Int64
+        public var bytes: Int
+        public var advisories: Int
+        public var problems: Int
+    }
+
+    /// Compiles the files of `result` into the index, replacing earlier loads of the same paths.
+    public func update(_ result: AdvisorySources.Result, clock: any Clock) throws {
+        let now = clock.nowMilliseconds()
+        try database.transaction {
+            let insertSource = try database.prepare(
+                "INSERT INTO vuln_sources(path, feed, loaded_at, bytes, advisories, problems) VALUES (?,?,?,?,?,?)")
+            let insert = try database.prepare(
+                """
+                INSERT INTO vuln_advisories(source_id, distribution, package, id, feed, scheme, status, fixed, ranges,
+                versions, severity, note, aliases) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """)
+            for (file, advisories) in zip(result.files, result.perFile) {
+                _ = try database.run("DELETE FROM vuln_sources WHERE path = ?", [file.path])
+                try insertSource.run([file.path, file.feed, now, file.bytes, file.advisories, file.problems])
+                let sourceID = try database.scalar("SELECT last_insert_rowid()")?.int64 ?? 0
+                for advisory in advisories {
+                    // Bound one by one: an array of existentials per row costs more than SQLite's insert.
+                    insert.reset()
+                    let values: [SQLiteValue] = [
+                        .integer(sourceID), .text(advisory.distribution), .text(advisory.package), .text(advisory.id),
+                        .text(advisory.feed), .text(advisory.scheme.rawValue), .text(advisory.status.rawValue),
+                        advisory.fixedVersion.map(SQLiteValue.text) ?? .null, .text(RowCodec.ranges(advisory.ranges)),
+                        .text(RowCodec.list(advisory.versions)), advisory.severity.map(SQLiteValue.text) ?? .null,
+                        advisory.note.map(SQLiteValue.text) ?? .null, .text(RowCodec.list(advisory.aliases)),
+                    ]
+                    for (column, value) in values.enumerated() { try insert.bind(value, at: Int32(column + 1)) }
+                    while try insert.step() {}
+                }
+            }
+        }
+    }
+
+    /// The compiled files, newest first.
+    public func sources() throws -> [Source] {
+        try database.query(
+            "SELECT path, feed, loaded_at, bytes, advisories, problems FROM vuln_sources ORDER BY loaded_at DESC, path"
+        ).map {
+            Source(
+                path: $0[0].string ?? "", feed: $0[1].string ?? "", loadedAt: $0[2].int64 ?? 0,
+                bytes: Int($0[3].int64 ?? 0), advisories: Int($0[4].int64 ?? 0), problems: Int($0[5].int64 ?? 0))
+        }
+    }
+
+    /// The advisories that can concern `packages` in `distributions`, ready for `Matcher`.
+    public func advisoryIndex(for packages: [InstalledPackage], distributions: [String]) throws -> AdvisoryIndex {
+        var names: Set<String> = []
+        for package in packages {
+            names.insert(package.name)
+            names.insert(package.sourceName)
+        }
+        var index = AdvisoryIndex()
+        let select = try database.prepare(
+            """
+            SELECT id, feed, scheme, status, fixed, ranges, versions, severity, note, aliases
+            FROM vuln_advisories WHERE distribution = ? AND package = ?
+            """)
+        for distribution in distributions {
+            // Most hosts have advisories under one of their release keys; skip the others at once.
+            guard
+                try database.scalar("SELECT 1 FROM vuln_advisories WHERE distribution = ? LIMIT 1", [distribution])
+                    != nil
+            else { continue }
+            for name in names.sorted() {
+                select.reset()
+                try select.bind([distribution, name])
+                while try select.step() {
+                    guard let scheme = VersionScheme(rawValue: select.string(at: 2) ?? ""),
+                        let status = FindingStatus(rawValue: select.string(at: 3) ?? "")
+                    else { continue }
+                    index.insert(
+                        Advisory(
+                            id: select.string(at: 0) ?? "", aliases: RowCodec.list(select.string(at: 9) ?? ""),
+                            feed: select.string(at: 1) ?? "", distribution: distribution, package: name, scheme: scheme,
+                            status: status, fixedVersion: select.string(at: 4),
+                            ranges: RowCodec.ranges(select.string(at: 5) ?? ""),
+                            versions: RowCodec.list(select.string(at: 6) ?? ""), severity: select.string(at: 7),
+                            note: select.string(at: 8)))
+                }
+            }
+        }
+        return index
+    }
+
+    /// Records a scan: new findings get today as first seen, missing ones are resolved.
+    /// Returns what changed since the previous scan.
+    @discardableResult
+    public func record(findings: [Finding], packages: [InstalledPackage], clock: any Clock) throws -> FindingsDiff {
+        let now = clock.nowMilliseconds()
+        return try database.transaction {
+            let decoder = JSONDecoder()
+            let previous = try database.query("SELECT body FROM vuln_findings WHERE resolved IS NULL").compactMap {
+                try? decoder.decode(Finding.self, from: Data(($0[0].string ?? "").utf8))
+            }
+            let previousPackages = Set(
+                try database.query("SELECT key FROM vuln_packages WHERE removed IS NULL").compactMap { $0[0].string })
+            let diff = FindingsDiff.compute(previous: previous, previousPackages: previousPackages, current: findings)
+            let encoder = JSON.encoder()
+            let upsert = try database.prepare(
+                """
+                INSERT INTO vuln_findings(key, body, first_seen, last_seen, resolved) VALUES (?,?,?,?,NULL)
+                ON CONFLICT(key) DO UPDATE SET body = excluded.body, last_seen = excluded.last_seen,
+                first_seen = CASE WHEN vuln_findings.resolved IS NULL THEN vuln_findings.first_seen ELSE excluded.first_seen END,
+                resolved = NULL
+                """)
+            for finding in findings {
+                let body = String(decoding: try encoder.encode(finding), as: UTF8.self)
+                try upsert.run([finding.key, body, now, now])
+            }
+            let resolve = try database.prepare("UPDATE vuln_findings SET resolved = ? WHERE key = ?")
+            for finding in diff.resolved { try resolve.run([now, finding.key]) }
+            let current = Set(packages.map(FindingsDiff.packageKey))
+            let upsertPackage = try database.prepare(
+                """
+                INSERT INTO vuln_packages(key, first_seen, last_seen, removed) VALUES (?,?,?,NULL)
+                ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen, removed = NULL
+                """)
+            for key in current { try upsertPackage.run([key, now, now]) }
+            let remove = try database.prepare("UPDATE vuln_packages SET removed = ? WHERE key = ?")
+            for key in previousPackages.subtracting(current) { try remove.run([now, key]) }
+            _ = try database.run(
+                "INSERT INTO vuln_scans(at, packages, findings, new, resolved) VALUES (?,?,?,?,?)",
+                [
+                    now, packages.count, findings.count, diff.newAdvisories.count + diff.newlyInstalled.count,
+                    diff.resolved.count,
+                ])
+            return diff
+        }
+    }
+
+    /// A finding with when it was first seen and, if so, resolved.
+    public struct HistoryEntry: Sendable, Hashable {
+        public var finding: Finding
+        public var firstSeen: Int64
+        public var lastSeen: Int64
+        public var resolved: Int64?
+    }
+
+    /// Findings still open, and those resolved at or after `since` (milliseconds).
+    public func history(resolvedSince since: Int64) throws -> [HistoryEntry] {
+        let decoder = JSONDecoder()
+        return try database.query(
+            """
+            SELECT body, first_seen, last_seen, resolved FROM vuln_findings
+            WHERE resolved IS NULL OR resolved >= ? ORDER BY key
+            """, [since]
+        ).compactMap { row in
+            guard let finding = try? decoder.decode(Finding.self, from: Data((row[0].string ?? "").utf8)) else {
+                return nil
+            }
+            return HistoryEntry(
+                finding: finding, firstSeen: row[1].int64 ?? 0, lastSeen: row[2].int64 ?? 0, resolved: row[3].int64)
+        }
+    }
+
+    /// The time of the scan before the latest one (the start of "new since the previous report"), if any.
+    public func previousScanTime() throws -> Int64? {
+        try database.query("SELECT at FROM vuln_scans ORDER BY id DESC LIMIT 2").dropFirst().first?[0].int64
+    }
+
+    /// The time of the latest scan, if any.
+    public func latestScanTime() throws -> Int64? {
+        try database.scalar("SELECT max(at) FROM vuln_scans")?.int64
+    }
+}
+
+/// Compact text columns for lists and ranges: fields split by U+001F, items by U+001E — characters no
+/// package version or advisory id contains.
+enum RowCodec {
+    static func list(_ items: [String]) -> String { items.joined(separator: "\u{1e}") }
+
+    static func list(_ text: String) -> [String] {
+        text.isEmpty ? [] : text.split(separator: "\u{1e}", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    static func ranges(_ ranges: [AffectedRange]) -> String {
+        ranges.map {
+            [$0.introduced, $0.fixed, $0.lastAffected, $0.limit].map { $0 ?? "" }.joined(separator: "\u{1f}")
+        }
+        .joined(separator: "\u{1e}")
+    }
+
+    static func ranges(_ text: String) -> [AffectedRange] {
+        list(text).map { item in
+            let fields = item.split(separator: "\u{1f}", omittingEmptySubsequences: false).map {
+                $0.isEmpty ? nil : String($0)
+            }
+            func field(_ index: Int) -> String? { index < fields.count ? fields[index] : nil }
+            return AffectedRange(introduced: field(0), fixed: field(1), lastAffected: field(2), limit: field(3))
+        }
+    }
+}
