@@ -160,3 +160,45 @@ struct SignedNoteTests {
         #expect(throws: LedgerError.self) { try Checkpoint(text: Array(text.utf8)) }
     }
 }
+
+/// Binary noise, truncation at every length and huge lines for the other text parsers.
+struct ParserGarbageTests {
+    static func noise(_ count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+    }
+
+    @Test(arguments: [1, 9, 64, 700, 70_000])
+    func keysAndProofsRejectNoise(_ count: Int) {
+        let bytes = Self.noise(count, seed: UInt64(count))
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(throws: LedgerError.self) { try NoteVerifierKey(text) }
+        #expect(throws: LedgerError.self) { try NoteSignerKey(text) }
+        #expect(throws: LedgerError.self) { try ProofBundle(parsing: bytes) }
+        #expect(throws: LedgerError.self) { try ProofBundle(parsing: Array("c2sp.org/tlog-proof@v1\n".utf8) + bytes) }
+    }
+
+    @Test(arguments: [1, 1 << 20])
+    func everyTruncationOfAProofIsRejected(entrySize: Int) throws {
+        let key = try NoteSignerKey.generate(name: "test.example/parsers")
+        let ledger = try Ledger(storage: MemoryLedgerStorage())
+        let entry = [UInt8](repeating: 0x41, count: entrySize)
+        try ledger.append([Array("a".utf8), entry, Array("c".utf8)])
+        let checkpoint = Checkpoint(origin: key.name, size: 3, root: ledger.root)
+        let note = try SignedNote(signing: checkpoint.text, with: [key])
+        let bundle = ProofBundle(
+            entry: entry, index: 1, proof: try ledger.inclusionProof(index: 1, treeSize: 3), checkpoint: note)
+        let bytes = bundle.bytes
+        #expect(try ProofBundle(parsing: bytes).verify(keys: [key.verifier]).checkpoint == checkpoint)
+        // Every cut of a small proof; a few of one whose entry line is a megabyte long.
+        let cuts = entrySize == 1 ? Array(0..<bytes.count) : [0, 30, 1 << 19, bytes.count - 100, bytes.count - 1]
+        for cut in cuts {
+            #expect(throws: LedgerError.self) {
+                try ProofBundle(parsing: Array(bytes.prefix(cut))).verify(keys: [key.verifier])
+            }
+        }
+    }
+}
