@@ -11,6 +11,8 @@ import VigilCrypto
 /// and say whether it was modified, deleted, moved, or added; if the tree was altered too, the
 /// checkpoints alone narrow the damage to the entries between two checkpoints.
 public enum ArchiveVerifier {
+    /// Verifies `contents` against the trusted `keys`. Never throws: every problem is a failure in the
+    /// report (the first entry failure, then any checkpoint and file failures), empty when intact.
     public static func verify(
         _ contents: ArchiveContents, keys: [NoteVerifierKey], hasher: some MerkleHasher = RFC9162Hasher()
     ) -> ArchiveReport {
