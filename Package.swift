@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "VigilVuln", dependencies: ["VigilCore", "VigilYAML"]),
         // The local advisory index, findings history and host inventory reading (SQLite, files).
         .target(name: "VigilVulnIndex", dependencies: ["VigilVuln", "VigilStore"]),
+        // Tamper-evident archive: RFC 9162 Merkle log, C2SP signed-note checkpoints.
+        .target(name: "VigilLedger", dependencies: ["VigilCore", "VigilCrypto"]),
         // Wiring: the agent and the server.
         .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem"]),
         .target(name: "VigilServer", dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP"]),
@@ -51,7 +53,7 @@ let package = Package(
             name: "VigilCLI",
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore", "VigilHTTP", "VigilAgent",
-                "VigilServer", "VigilVulnIndex", "VigilAudit", "VigilRules",
+                "VigilServer", "VigilVulnIndex", "VigilAudit", "VigilRules", "VigilLedger",
             ]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
@@ -59,7 +61,7 @@ let package = Package(
             name: "vigil-bench",
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilAudit", "VigilAuditSensor",
-                "VigilRules",
+                "VigilRules", "VigilLedger",
             ]),
 
         // Fakes beside the real things, for tests.

@@ -13,6 +13,13 @@ public struct SHA256Digest: Sendable, Hashable, Comparable, CustomStringConverti
     /// A digest from exactly 32 bytes; nil for any other length.
     public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
         guard bytes.count == Self.byteCount else { return nil }
+        // One copy from contiguous storage: a byte-by-byte loop through an unspecialised generic costs
+        // microseconds per digest in callers outside this module (Merkle proofs read thousands).
+        let copied: Bool? = bytes.withContiguousStorageIfAvailable { buffer in
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(buffer)) }
+            return true
+        }
+        guard copied == nil else { return }
         withUnsafeMutableBytes(of: &words) { raw in
             for (index, byte) in bytes.enumerated() { raw[index] = byte }
         }
