@@ -46,16 +46,8 @@ public final class PostgresConnection {
     /// Runs one statement with parameters; returns the rows as text values (nil for SQL NULL).
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
-        var cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
-        defer { cStrings.forEach { free($0) } }
-        let result = cStrings.withUnsafeMutableBufferPointer { buffer in
-            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                PQexecParams(handle, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
-            }
-        }
-        guard let result else { throw lostConnection() }
+        let result = try execute(sql, parameters)
         defer { PQclear(result) }
-        try check(result, doing: SQLiteDatabase.summary(sql))
         let rows = PQntuples(result)
         let columns = PQnfields(result)
         var out: [[String?]] = []
@@ -84,6 +76,14 @@ public final class PostgresConnection {
 
     /// Rows affected by a statement: runs it and returns `PQcmdTuples`.
     public func run(_ sql: String, _ parameters: [String?] = []) throws -> Int {
+        let result = try execute(sql, parameters)
+        defer { PQclear(result) }
+        return Int(Self.message(PQcmdTuples(result))) ?? 0
+    }
+
+    /// Runs one statement with text parameters (`PQexecParams`) and checks its status; the caller clears
+    /// the result.
+    private func execute(_ sql: String, _ parameters: [String?]) throws -> OpaquePointer {
         var cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
         defer { cStrings.forEach { free($0) } }
         let result = cStrings.withUnsafeMutableBufferPointer { buffer in
@@ -92,9 +92,13 @@ public final class PostgresConnection {
             }
         }
         guard let result else { throw lostConnection() }
-        defer { PQclear(result) }
-        try check(result, doing: SQLiteDatabase.summary(sql))
-        return Int(Self.message(PQcmdTuples(result))) ?? 0
+        do {
+            try check(result, doing: SQLiteDatabase.summary(sql))
+        } catch {
+            PQclear(result)
+            throw error
+        }
+        return result
     }
 
     /// Streams rows into `table` with `COPY … FROM STDIN` (text format), the fast path for batches.
