@@ -9,7 +9,7 @@ run: deps release
 
 test: deps-test lint
 	swift build --build-tests $(SWIFT_FLAGS)
-	swift test --skip-build $(SWIFT_FLAGS) --parallel --num-workers 2
+	timeout 1800 swift test --skip-build $(SWIFT_FLAGS) --parallel --num-workers 2
 
 build: deps
 	swift build $(SWIFT_FLAGS)
