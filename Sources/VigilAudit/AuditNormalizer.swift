@@ -328,10 +328,10 @@ public struct AuditNormalizer: Sendable {
             let index = typeCounts[record.type, default: 0]
             typeCounts[record.type] = index + 1
             record.forEachInterpretedField { name, value in
-                if let existing = out[name] {
-                    if existing != value { out["\(record.typeName)[\(index)].\(name)"] = value }
-                } else {
-                    out[name] = value
+                // One hash lookup for the usual new name; a different earlier value is put back.
+                if let existing = out.updateValue(value, forKey: name), existing != value {
+                    out[name] = existing
+                    out["\(record.typeName)[\(index)].\(name)"] = value
                 }
             }
         }

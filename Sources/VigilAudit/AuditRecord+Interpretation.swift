@@ -128,7 +128,16 @@ extension AuditRecord {
             body(prefix, value)
             return
         }
-        let names = ["_user", "_role", "_domain", "_level", "_category"]
-        for (i, part) in parts.enumerated() { body(prefix + names[i], String(part)) }
+        let names =
+            prefix == "subj"
+            ? AuditRecord.subjectParts : prefix == "obj" ? AuditRecord.objectParts : AuditRecord.contextParts(prefix)
+        for (i, part) in parts.enumerated() { body(names[i], String(part)) }
+    }
+
+    static let subjectParts = contextParts("subj")
+    static let objectParts = contextParts("obj")
+
+    static func contextParts(_ prefix: String) -> [String] {
+        ["_user", "_role", "_domain", "_level", "_category"].map { prefix + $0 }
     }
 }

@@ -55,8 +55,9 @@ public enum EventJSON {
         if let unmapped = e.unmapped {
             w.key("unmapped")
             w.open()
-            for (k, v) in unmapped.sorted(by: { precedes($0.key, $1.key) }) {
-                w.string(k, v)
+            let pairs = ContiguousArray(unmapped)
+            for i in sortedOrder(pairs) {
+                w.string(pairs[i].key, pairs[i].value)
             }
             w.close()
         }
@@ -70,6 +71,46 @@ public enum EventJSON {
         var bytes: [UInt8] = []
         append(event, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A key's first 16 UTF-8 bytes, big-endian and zero-padded, so two integer comparisons order most keys.
+    struct SortKey {
+        var high: UInt64
+        var low: UInt64
+        var index: Int
+
+        init(_ key: String, index: Int) {
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            var n = 0
+            for byte in key.utf8 {
+                if n < 8 {
+                    high |= UInt64(byte) << (56 - 8 * n)
+                } else if n < 16 {
+                    low |= UInt64(byte) << (56 - 8 * (n - 8))
+                } else {
+                    break
+                }
+                n += 1
+            }
+            self.high = high
+            self.low = low
+            self.index = index
+        }
+    }
+
+    /// Indices of `pairs` in `precedes` order of their keys. Different padded prefixes order as the keys do
+    /// (a shorter key pads with zeros and is a prefix, or differs earlier); equal ones fall back to `precedes`.
+    static func sortedOrder(_ pairs: ContiguousArray<(key: String, value: String)>) -> [Int] {
+        var keys: [SortKey] = []
+        keys.reserveCapacity(pairs.count)
+        for i in pairs.indices { keys.append(SortKey(pairs[i].key, index: i)) }
+        keys.sort { a, b in
+            if a.high != b.high { return a.high < b.high }
+            if a.low != b.low { return a.low < b.low }
+            return precedes(pairs[a.index].key, pairs[b.index].key)
+        }
+        return keys.map(\.index)
     }
 
     /// UTF-8 byte order, as Foundation's encoder sorts keys, comparing contiguous bytes.

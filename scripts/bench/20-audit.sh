@@ -20,6 +20,8 @@ file = "audit.log"
 CONF
 have_laurel=$(command -v laurel || true)
 have_ausearch=$(command -v ausearch || true)
+# AUDIT_AUSEARCH=0 leaves out ausearch (slow) when only the laurel ratio is wanted.
+if [ "${AUDIT_AUSEARCH:-1}" = "0" ]; then have_ausearch=""; fi
 echo "== audit parse: $n records, $((bytes / 1000000)) MB raw (median of 3 runs, alternating)"
 TIMEFORMAT='%R %U %S'
 measure() { # name command… ; appends "wall cpu" to $work/NAME
@@ -41,7 +43,7 @@ for peer in laurel ausearch; do
     pw=$(median_wall "$peer"); pc=$(median_cpu "$peer")
     printf '%-22s %10.2f %14.0f %10.2f %16.2f\n' "$peer" "$pw" "$(echo "$n / $pw" | bc -l)" "$pc" "$(echo "$pw / $vw" | bc -l)"
   else
-    printf '%-22s %10s\n' "$peer" "not installed (scripts/install-deps bench)"
+    printf '%-22s %10s\n' "$peer" "not run (not installed: scripts/install-deps bench; or AUDIT_AUSEARCH=0)"
   fi
 done
 echo "-- in process (vigil-bench, no output):"
@@ -51,6 +53,7 @@ echo "-- in process (vigil-bench, no output):"
 # same burst with the same exec rule writing to disk. Root only; the kernel's audit state is restored and
 # auditd is stopped afterwards.
 burst="${AUDIT_BURST:-20000}"
+if [ "$burst" = "0" ]; then echo "-- live burst: SKIPPED (AUDIT_BURST=0)"; exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then echo "-- live burst: SKIPPED (needs root)"; exit 0; fi
 if pgrep -x auditd > /dev/null; then echo "-- live burst: SKIPPED (an auditd is already running)"; exit 0; fi
 echo "== audit live burst: $burst processes (/bin/true), rule -a always,exit -F arch=b64 -S execve"
