@@ -252,7 +252,10 @@ enum RowCodec {
         var distribution: String
         var package: String
         var count = 0
-        var body = ""
+        var bytes: [UInt8] = []
+
+        /// The row's text.
+        var body: String { String(decoding: bytes, as: UTF8.self) }
     }
 
     /// `advisories` grouped by release and package, in order of first appearance, each group's advisories
@@ -263,6 +266,7 @@ enum RowCodec {
         var groups: [Group] = []
         var positions: [String: Int] = [:]
         var last = -1
+        var scratch: [UInt8] = []
         for advisory in advisories {
             // Feeds list a package's advisories together: check the group before last before hashing.
             if last < 0 || groups[last].package != advisory.package
@@ -278,32 +282,72 @@ enum RowCodec {
                 }
             }
             groups[last].count += 1
-            encode(advisory, into: &groups[last].body)
+            encode(advisory, into: &groups[last].bytes, scratch: &scratch)
         }
         return groups
     }
 
-    static func encode(_ advisory: Advisory, into body: inout String) {
+    /// Appends one advisory's fields. Bytes, not `String.append`: that was most of the encoding time.
+    static func encode(_ advisory: Advisory, into body: inout [UInt8], scratch: inout [UInt8]) {
+        func length(_ count: Int) {
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            )
+            var rest = count
+            var used = 0
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                repeat {
+                    buffer[used] = UInt8(0x30 + rest % 10)
+                    rest /= 10
+                    used += 1
+                } while rest > 0 && used < buffer.count
+                for index in stride(from: used - 1, through: 0, by: -1) { body.append(buffer[index]) }
+            }
+            body.append(UInt8(ascii: ":"))
+        }
         func field(_ text: String?) {
-            guard var text else {
-                body.append("-")
+            guard let text else {
+                body.append(UInt8(ascii: "-"))
                 return
             }
-            let count = text.withUTF8 { $0.count }
-            body.append(String(count))
-            body.append(":")
-            body.append(text)
+            let utf8 = text.utf8
+            length(utf8.count)
+            body.append(contentsOf: utf8)
+        }
+        /// A list or ranges field, built in `scratch` first for its length.
+        func field(_ build: (inout [UInt8]) -> Void) {
+            scratch.removeAll(keepingCapacity: true)
+            build(&scratch)
+            length(scratch.count)
+            body.append(contentsOf: scratch)
+        }
+        func list(_ items: [String], into bytes: inout [UInt8]) {
+            for (position, item) in items.enumerated() {
+                if position > 0 { bytes.append(0x1e) }
+                bytes.append(contentsOf: item.utf8)
+            }
         }
         field(advisory.id)
         field(advisory.feed)
         field(advisory.scheme.rawValue)
         field(advisory.status.rawValue)
         field(advisory.fixedVersion)
-        field(ranges(advisory.ranges))
-        field(list(advisory.versions))
+        field { bytes in
+            for (position, range) in advisory.ranges.enumerated() {
+                if position > 0 { bytes.append(0x1e) }
+                bytes.append(contentsOf: (range.introduced ?? "").utf8)
+                bytes.append(0x1f)
+                bytes.append(contentsOf: (range.fixed ?? "").utf8)
+                bytes.append(0x1f)
+                bytes.append(contentsOf: (range.lastAffected ?? "").utf8)
+                bytes.append(0x1f)
+                bytes.append(contentsOf: (range.limit ?? "").utf8)
+            }
+        }
+        field { list(advisory.versions, into: &$0) }
         field(advisory.severity)
         field(advisory.note)
-        field(list(advisory.aliases))
+        field { list(advisory.aliases, into: &$0) }
     }
 
     /// Calls `each` with every advisory of a group's body; a damaged body stops at the damage.
