@@ -19,7 +19,7 @@ public enum OSVLoader {
     public static func load(_ data: Data, file: String) -> AdvisoryLoad {
         if let records = OSVStreamReader.records(data) {
             var load = AdvisoryLoad()
-            var ecosystems: [String: (VersionScheme, String)?] = [:]
+            var ecosystems = Ecosystems()
             for (index, record) in records.enumerated() {
                 append(record, index: index, file: file, into: &load, ecosystems: &ecosystems)
             }
@@ -42,7 +42,7 @@ public enum OSVLoader {
             return load
         }
         let records = root.items ?? [root]
-        var ecosystems: [String: (VersionScheme, String)?] = [:]
+        var ecosystems = Ecosystems()
         for (index, record) in records.enumerated() {
             append(OSVRecord(record), index: index, file: file, into: &load, ecosystems: &ecosystems)
         }
@@ -76,10 +76,17 @@ public enum OSVLoader {
         }
     }
 
+    /// Ecosystem names already read, with the last one at hand.
+    struct Ecosystems {
+        var known: [String: (VersionScheme, String)?] = [:]
+        var lastName: String?
+        var last: (VersionScheme, String)?
+    }
+
     /// Adds one record's advisories to `load`; `ecosystems` caches parsed ecosystem names across records.
     static func append(
         _ record: OSVRecord, index recordIndex: Int, file: String, into load: inout AdvisoryLoad,
-        ecosystems: inout [String: (VersionScheme, String)?]
+        ecosystems: inout Ecosystems
     ) {
         guard let id = record.id else {
             load.problems.append(
@@ -101,8 +108,15 @@ public enum OSVLoader {
                 report("osv.shape", "affected[\(index)] has no package name and ecosystem")
                 continue
             }
-            if ecosystems[ecosystemName] == nil { ecosystems[ecosystemName] = .some(ecosystem(ecosystemName)) }
-            guard let (scheme, distribution) = ecosystems[ecosystemName] ?? nil else {
+            // Records of one file share an ecosystem: compare with the last one before hashing.
+            if ecosystemName != ecosystems.lastName {
+                if ecosystems.known[ecosystemName] == nil {
+                    ecosystems.known[ecosystemName] = .some(ecosystem(ecosystemName))
+                }
+                ecosystems.lastName = ecosystemName
+                ecosystems.last = ecosystems.known[ecosystemName] ?? nil
+            }
+            guard let (scheme, distribution) = ecosystems.last else {
                 report(
                     "osv.unknown-ecosystem",
                     "ecosystem '\(ecosystemName)' is not a Linux distribution Vigil knows (Debian, Ubuntu, Alpine, Rocky Linux, AlmaLinux, Red Hat, SUSE)"
@@ -150,7 +164,11 @@ public enum OSVLoader {
                 continue
             }
             if ranges.isEmpty && versions.isEmpty { continue }
-            let fixed = ranges.lazy.compactMap(\.fixed).first
+            var fixed: String?
+            for range in ranges where range.fixed != nil {
+                fixed = range.fixed
+                break
+            }
             load.advisories.append(
                 Advisory(
                     id: id, aliases: aliases, feed: feed, distribution: distribution, package: name, scheme: scheme,

@@ -306,13 +306,14 @@ enum RowCodec {
             body.append(UInt8(ascii: ":"))
         }
         func field(_ text: String?) {
-            guard let text else {
+            guard var text else {
                 body.append(UInt8(ascii: "-"))
                 return
             }
-            let utf8 = text.utf8
-            length(utf8.count)
-            body.append(contentsOf: utf8)
+            text.withUTF8 { bytes in
+                length(bytes.count)
+                body.append(contentsOf: bytes)
+            }
         }
         /// A list or ranges field, built in `scratch` first for its length.
         func field(_ build: (inout [UInt8]) -> Void) {
@@ -321,10 +322,14 @@ enum RowCodec {
             length(scratch.count)
             body.append(contentsOf: scratch)
         }
+        func append(_ text: String?, to bytes: inout [UInt8]) {
+            guard var text else { return }
+            text.withUTF8 { bytes.append(contentsOf: $0) }
+        }
         func list(_ items: [String], into bytes: inout [UInt8]) {
             for (position, item) in items.enumerated() {
                 if position > 0 { bytes.append(0x1e) }
-                bytes.append(contentsOf: item.utf8)
+                append(item, to: &bytes)
             }
         }
         field(advisory.id)
@@ -335,13 +340,13 @@ enum RowCodec {
         field { bytes in
             for (position, range) in advisory.ranges.enumerated() {
                 if position > 0 { bytes.append(0x1e) }
-                bytes.append(contentsOf: (range.introduced ?? "").utf8)
+                append(range.introduced, to: &bytes)
                 bytes.append(0x1f)
-                bytes.append(contentsOf: (range.fixed ?? "").utf8)
+                append(range.fixed, to: &bytes)
                 bytes.append(0x1f)
-                bytes.append(contentsOf: (range.lastAffected ?? "").utf8)
+                append(range.lastAffected, to: &bytes)
                 bytes.append(0x1f)
-                bytes.append(contentsOf: (range.limit ?? "").utf8)
+                append(range.limit, to: &bytes)
             }
         }
         field { list(advisory.versions, into: &$0) }
