@@ -12,7 +12,24 @@ public enum OSVLoader {
     public static let feed = "osv"
 
     /// Loads one file's bytes.
+    ///
+    /// The usual shapes are read in one pass without building a JSON tree (`OSVStreamReader`); anything it
+    /// does not take exactly as the tree reading would (invalid JSON, a repeated member, an escaped member
+    /// name) is read again through `JSONValue`, so the result and its problems are the same either way.
     public static func load(_ data: Data, file: String) -> AdvisoryLoad {
+        if let records = OSVStreamReader.records(data) {
+            var load = AdvisoryLoad()
+            var ecosystems = Ecosystems()
+            for (index, record) in records.enumerated() {
+                append(record, index: index, file: file, into: &load, ecosystems: &ecosystems)
+            }
+            return load
+        }
+        return loadTree(data, file: file)
+    }
+
+    /// Loads one file's bytes through the JSON tree.
+    static func loadTree(_ data: Data, file: String) -> AdvisoryLoad {
         var load = AdvisoryLoad()
         let root: JSONValue
         do {
@@ -25,16 +42,9 @@ public enum OSVLoader {
             return load
         }
         let records = root.items ?? [root]
-        var ecosystems: [String: (VersionScheme, String)?] = [:]
+        var ecosystems = Ecosystems()
         for (index, record) in records.enumerated() {
-            guard let id = record["id"]?.string else {
-                load.problems.append(
-                    .record(
-                        "osv.shape", "record \(index) is not an OSV object with an 'id'; skipped.", file: file,
-                        field: "[\(index)]"))
-                continue
-            }
-            append(record, id: id, file: file, into: &load, ecosystems: &ecosystems)
+            append(OSVRecord(record), index: index, file: file, into: &load, ecosystems: &ecosystems)
         }
         return load
     }
@@ -66,29 +76,47 @@ public enum OSVLoader {
         }
     }
 
+    /// Ecosystem names already read, with the last one at hand.
+    struct Ecosystems {
+        var known: [String: (VersionScheme, String)?] = [:]
+        var lastName: String?
+        var last: (VersionScheme, String)?
+    }
+
     /// Adds one record's advisories to `load`; `ecosystems` caches parsed ecosystem names across records.
     static func append(
-        _ record: JSONValue, id: String, file: String, into load: inout AdvisoryLoad,
-        ecosystems: inout [String: (VersionScheme, String)?]
+        _ record: OSVRecord, index recordIndex: Int, file: String, into load: inout AdvisoryLoad,
+        ecosystems: inout Ecosystems
     ) {
-        if record["withdrawn"]?.string != nil { return }
-        let aliases = record["aliases"]?.items?.compactMap(\.string) ?? []
-        let severity =
-            record["severity"]?.items?.first?["score"]?.string ?? record["database_specific"]?["severity"]?.string
-        for (index, affected) in (record["affected"]?.items ?? []).enumerated() {
+        guard let id = record.id else {
+            load.problems.append(
+                .record(
+                    "osv.shape", "record \(recordIndex) is not an OSV object with an 'id'; skipped.", file: file,
+                    field: "[\(recordIndex)]"))
+            return
+        }
+        if record.withdrawn { return }
+        let aliases = record.aliases
+        let severity = record.severity
+        for (index, affected) in record.affected.enumerated() {
             func report(_ code: String, _ text: String) {
                 load.problems.append(
                     .record(
                         code, "\(id): \(text); this entry was skipped.", file: file, field: "\(id)/affected[\(index)]"))
             }
-            guard let name = affected["package"]?["name"]?.string,
-                let ecosystemName = affected["package"]?["ecosystem"]?.string
-            else {
+            guard let name = affected.name, let ecosystemName = affected.ecosystem else {
                 report("osv.shape", "affected[\(index)] has no package name and ecosystem")
                 continue
             }
-            if ecosystems[ecosystemName] == nil { ecosystems[ecosystemName] = .some(ecosystem(ecosystemName)) }
-            guard let (scheme, distribution) = ecosystems[ecosystemName] ?? nil else {
+            // Records of one file share an ecosystem: compare with the last one before hashing.
+            if ecosystemName != ecosystems.lastName {
+                if ecosystems.known[ecosystemName] == nil {
+                    ecosystems.known[ecosystemName] = .some(ecosystem(ecosystemName))
+                }
+                ecosystems.lastName = ecosystemName
+                ecosystems.last = ecosystems.known[ecosystemName] ?? nil
+            }
+            guard let (scheme, distribution) = ecosystems.last else {
                 report(
                     "osv.unknown-ecosystem",
                     "ecosystem '\(ecosystemName)' is not a Linux distribution Vigil knows (Debian, Ubuntu, Alpine, Rocky Linux, AlmaLinux, Red Hat, SUSE)"
@@ -102,24 +130,24 @@ public enum OSVLoader {
                 if invalid == nil, let problem = scheme.problem(version) { invalid = "'\(version)': \(problem)" }
                 return version
             }
-            for rangeValue in affected["ranges"]?.items ?? [] where rangeValue["type"]?.string == "ECOSYSTEM" {
+            for events in affected.ranges {
                 var current: AffectedRange?
                 var limit: String?
-                for event in rangeValue["events"]?.items ?? [] {
-                    if let introduced = event["introduced"]?.string {
+                for event in events {
+                    if let introduced = event.introduced {
                         if let open = current { ranges.append(open) }
                         current = AffectedRange(introduced: check(introduced))
-                    } else if let fixed = event["fixed"]?.string {
+                    } else if let fixed = event.fixed {
                         var range = current ?? AffectedRange()
                         range.fixed = check(fixed)
                         ranges.append(range)
                         current = nil
-                    } else if let last = event["last_affected"]?.string {
+                    } else if let last = event.lastAffected {
                         var range = current ?? AffectedRange()
                         range.lastAffected = check(last)
                         ranges.append(range)
                         current = nil
-                    } else if let value = event["limit"]?.string {
+                    } else if let value = event.limit {
                         limit = check(value)
                     }
                 }
@@ -130,13 +158,17 @@ public enum OSVLoader {
                     }
                 }
             }
-            let versions = (affected["versions"]?.items ?? []).compactMap(\.string).map { check($0) ?? $0 }
+            let versions = affected.versions.map { check($0) ?? $0 }
             if let invalid {
                 report("osv.invalid-version", "version \(invalid) under \(scheme.rawValue) rules")
                 continue
             }
             if ranges.isEmpty && versions.isEmpty { continue }
-            let fixed = ranges.lazy.compactMap(\.fixed).first
+            var fixed: String?
+            for range in ranges where range.fixed != nil {
+                fixed = range.fixed
+                break
+            }
             load.advisories.append(
                 Advisory(
                     id: id, aliases: aliases, feed: feed, distribution: distribution, package: name, scheme: scheme,
