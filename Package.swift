@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "VigilCrypto", dependencies: ["VigilCore", "COpenSSL"]),
         .target(name: "VigilSystem", dependencies: ["VigilCore", "CLinux"]),
         .target(name: "VigilYAML", dependencies: ["VigilCore", "CYAML"]),
+        // File integrity monitoring: attribute table, configuration, baseline, scan and diff.
+        .target(name: "VigilFIM", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
         // Command line: parsing and start-up only.
         .target(name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
+        .testTarget(name: "VigilFIMTests", dependencies: ["VigilFIM", "VigilSystem", "VigilTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
