@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
-        .testTarget(name: "VigilFIMTests", dependencies: ["VigilFIM", "VigilSystem", "VigilTestSupport"]),
+        .testTarget(name: "VigilFIMTests", dependencies: ["VigilFIM", "VigilCrypto", "VigilSystem", "VigilTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
