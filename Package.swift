@@ -30,8 +30,11 @@ let package = Package(
         .target(name: "VigilCrypto", dependencies: ["VigilCore", "COpenSSL"]),
         .target(name: "VigilSystem", dependencies: ["VigilCore", "CLinux"]),
         .target(name: "VigilYAML", dependencies: ["VigilCore", "CYAML"]),
+        .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite", "CZstd"]),
+        .target(name: "VigilHTTP", dependencies: ["VigilCore", "CMicroHTTPD"]),
         // File integrity monitoring: attribute table, configuration, baseline, scan and diff.
-        .target(name: "VigilFIM", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
+        .target(
+            name: "VigilFIM", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore"]),
         // Command line: parsing and start-up only.
         .target(name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
@@ -44,8 +47,12 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"]),
+        .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilTestSupport"]),
+        .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilTestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
-        .testTarget(name: "VigilFIMTests", dependencies: ["VigilFIM", "VigilCrypto", "VigilSystem", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilFIMTests",
+            dependencies: ["VigilFIM", "VigilCrypto", "VigilStore", "VigilSystem", "VigilTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

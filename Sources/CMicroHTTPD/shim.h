@@ -7,12 +7,22 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 
-/// MHD_start_daemon is variadic; Swift cannot call it. Every option is passed through one
-/// MHD_OPTION_ARRAY built in Swift, so this wrapper needs no other arguments.
+/// MHD_start_daemon is variadic; Swift cannot call it. Integer options are passed through one
+/// MHD_OPTION_ARRAY built in Swift; the completion callback (two pointer arguments, awkward to cast
+/// to intptr_t from Swift) is passed here explicitly.
 static inline struct MHD_Daemon *vigil_mhd_start(unsigned int flags, uint16_t port,
                                                  MHD_AccessHandlerCallback handler, void *handler_context,
+                                                 MHD_RequestCompletedCallback completed, void *completed_context,
+                                                 const struct sockaddr *bind_address,
                                                  struct MHD_OptionItem *options) {
+    if (bind_address != NULL) {
+        return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_context,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
+                                MHD_OPTION_SOCK_ADDR, bind_address,
+                                MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+    }
     return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_context,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_context,
                             MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
 
