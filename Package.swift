@@ -36,7 +36,8 @@ let package = Package(
         .target(
             name: "VigilFIM", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore"]),
         // Command line: parsing and start-up only.
-        .target(name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML"]),
+        .target(
+            name: "VigilCLI", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilFIM"]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
         .executableTarget(name: "vigil-bench", dependencies: ["VigilCore", "VigilCrypto"]),

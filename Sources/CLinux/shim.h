@@ -36,6 +36,7 @@ static inline void vigil_set_errno(int value) { errno = value; }
 /* ---- fanotify / FIM ---- */
 #include <sys/fanotify.h>
 #include <sys/inotify.h>
+#include <sys/statfs.h>
 #include <sys/xattr.h>
 
 /// O_NOATIME is only defined under _GNU_SOURCE, which Swift's Glibc module does not set; the value is
@@ -57,5 +58,16 @@ static inline int vigil_fanotify_mark(int fd, unsigned int flags, uint64_t mask,
 /// Swift cannot build, so this takes the raw bytes (handle_bytes, handle_type, f_handle…).
 static inline int vigil_open_by_handle_at(int mount_fd, void *handle, int flags) {
     return (int)syscall(SYS_open_by_handle_at, mount_fd, handle, flags);
+}
+/// O_PATH is only defined under _GNU_SOURCE; the value is the kernel's (asm-generic/fcntl.h).
+static inline int vigil_o_path(void) { return 010000000; }
+
+/// The file system id of an open descriptor as fanotify reports it (`statfs.f_fsid`, 8 bytes);
+/// returns -1 with errno on failure. <sys/statfs.h> is not in Swift's Glibc module.
+static inline int vigil_fsid(int fd, uint64_t *fsid) {
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0) return -1;
+    memcpy(fsid, &fs.f_fsid, sizeof(*fsid));
+    return 0;
 }
 #endif
