@@ -16,20 +16,20 @@ public struct BurstCoalescer: Sendable {
 
     public init(window: Int64) { self.window = window }
 
-    /// Adds an event seen at `now`; returns events whose window has closed.
-    public mutating func add(_ event: LiveEvent, now: Int64) -> [LiveEvent] {
+    /// Adds an event; a `lost` event is returned at once (with everything pending before it, so order
+    /// holds), others wait for `flush`. Constant time per event.
+    public mutating func add(_ event: LiveEvent) -> [LiveEvent] {
+        if event.kind == .lost { return flush(now: 0, all: true) + [event] }
         let key = Key(kind: event.kind, path: event.path, pid: event.process?.pid)
-        if event.kind != .lost, var existing = pending[key] {
+        if var existing = pending[key] {
             existing.count += event.count
             if existing.process?.executable == nil { existing.process = event.process ?? existing.process }
             pending[key] = existing
-        } else if event.kind == .lost {
-            return flush(now: now, all: false) + [event]
         } else {
             pending[key] = event
             order.append(key)
         }
-        return flush(now: now, all: false)
+        return []
     }
 
     /// Events whose window closed by `now` (all of them when `all`).

@@ -30,8 +30,11 @@ public final class FIMWatcher: @unchecked Sendable {
     private let running = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let ownPID = getpid()
-    /// Handle bytes → directory path, cleared whenever a directory moves or is deleted.
-    private var directoryCache: [[UInt8]: BytePath] = [:]
+    /// Handle bytes → directory path (nil: nothing watched in or below it), cleared whenever a
+    /// directory moves or is deleted. Most events on a busy file system are rejected by this lookup.
+    private var directoryCache: [[UInt8]: BytePath?] = [:]
+    /// Rule and sensitive paths, for the relevance test.
+    private let interesting: [BytePath]
 
     /// Sets up marks or watches for `config`.
     /// - Parameters:
@@ -47,6 +50,7 @@ public final class FIMWatcher: @unchecked Sendable {
         self.clock = clock
         self.queue = BoundedQueue(capacity: queueCapacity)
         self.coalescer = BurstCoalescer(window: coalesceWindow)
+        self.interesting = config.rules.map(\.path) + config.sensitivePaths
         var notes: [String] = []
         var chosen: Fanotify?
         if !preferInotify {
@@ -165,10 +169,10 @@ public final class FIMWatcher: @unchecked Sendable {
         while true {
             let (items, dropped) = queue.drain()
             let now = clock.nowMilliseconds()
-            for item in items { out += coalescer.add(item, now: now) }
+            for item in items { out += coalescer.add(item) }
             if dropped > 0 {
                 out += coalescer.add(
-                    LiveEvent(kind: .lost, path: BytePath("/"), time: now, process: nil, count: dropped), now: now)
+                    LiveEvent(kind: .lost, path: BytePath("/"), time: now, process: nil, count: dropped))
             }
             out += coalescer.flush(now: now, all: false)
             if !out.isEmpty || now >= deadline { return out }
@@ -181,7 +185,7 @@ public final class FIMWatcher: @unchecked Sendable {
         let (items, _) = queue.drain()
         let now = clock.nowMilliseconds()
         var out: [LiveEvent] = []
-        for item in items { out += coalescer.add(item, now: now) }
+        for item in items { out += coalescer.add(item) }
         return out + coalescer.flush(now: now, all: true)
     }
 
@@ -270,14 +274,20 @@ public final class FIMWatcher: @unchecked Sendable {
 
     private func resolve(_ id: FanotifyRecord.FileID, _ fanotify: Fanotify) -> BytePath? {
         let name = id.name ?? []
-        if let directory = directoryCache[id.handle] {
-            return name.isEmpty || name == [UInt8(ascii: ".")] ? directory : directory.appending(name)
+        let directory: BytePath?
+        if let cached = directoryCache[id.handle] {
+            directory = cached
+        } else {
+            var bare = id
+            bare.name = nil
+            guard let found = fanotify.path(of: bare) else { return nil }
+            // Relevant when the directory is inside a watched path, or a watched path is right inside it.
+            let relevant = interesting.contains { $0.contains(found) || $0.parent == found }
+            if directoryCache.count > 16_384 { directoryCache.removeAll() }
+            directoryCache[id.handle] = .some(relevant ? found : nil)
+            directory = relevant ? found : nil
         }
-        var bare = id
-        bare.name = nil
-        guard let directory = fanotify.path(of: bare) else { return nil }
-        if directoryCache.count > 4096 { directoryCache.removeAll() }
-        directoryCache[id.handle] = directory
+        guard let directory else { return nil }
         return name.isEmpty || name == [UInt8(ascii: ".")] ? directory : directory.appending(name)
     }
 }

@@ -65,8 +65,13 @@ public final class Fanotify: @unchecked Sendable {
                 vigil_fanotify_mark(descriptor.rawValue, flags, mask, AT_FDCWD, cPath)
             }
         }
-        let fd = try withCString(path.bytes) { cPath in
-            try Errno.retrying("open", context: path.description) { open(cPath, vigil_o_path() | O_CLOEXEC) }
+        // open_by_handle_at refuses an O_PATH mount_fd: open the directory (or the file's parent) for reading.
+        let directory =
+            (try? FileStatus.of(path.bytes, in: AT_FDCWD, path: path))?.type == .directory ? path : path.parent
+        let fd = try withCString(directory.bytes) { cPath in
+            try Errno.retrying("open", context: directory.description) {
+                open(cPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            }
         }
         let file = FileDescriptor(adopting: fd)
         var fsid: UInt64 = 0

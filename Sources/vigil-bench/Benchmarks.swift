@@ -9,7 +9,8 @@ enum Benchmarks {
     typealias Run = @Sendable ([String]) async throws -> Void
 
     static let all: [(name: String, summary: String, run: Run)] = [
-        ("sha256", "SHA-256 MB/s on 16 KiB blocks and hashes/s on 200-byte messages", sha256)
+        ("sha256", "SHA-256 MB/s on 16 KiB blocks and hashes/s on 200-byte messages", sha256),
+        ("fim", "FIM: generate/mutate the seeded benchmark tree, or time one in-process scan", fim),
     ]
 
     /// Median of `runs` measurements of `body`, in seconds.

@@ -9,8 +9,9 @@ final class TestTree {
     /// A fixed old time for every file, so a later change always moves mtime.
     static let oldTime: Int = 1_600_000_000
 
-    init() throws {
-        var template = Array("/tmp/vigil-fim-test-XXXXXX".utf8CString)
+    /// - Parameter base: where to make it (`/dev/shm` keeps live fanotify tests off the busy root file system).
+    init(base: String = "/tmp") throws {
+        var template = Array("\(base)/vigil-fim-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw SystemError(call: "mkdtemp", errno: errno) }
         root = BytePath(String(cString: made))
     }
