@@ -18,7 +18,9 @@ extension FIMConfig {
     ///   - /usr/bin              # a bare path: group `all`
     /// ```
     ///
-    /// Paths may use the escapes of `BytePath.description` (`\n`, `\xff`) for names that are not text.
+    /// Paths may use the escapes of `BytePath.description` (`\n`, `\xff`) for names that are not text;
+    /// write them in single quotes so YAML keeps the backslashes (`'/srv/odd\xff'`).
+    /// `schedule` is recorded for the agent's scheduler; this module does not run anything by itself.
     /// - Throws: `FIMError` naming file:line:column and the key (`paths[2].group`), for YAML syntax
     ///   errors, unknown keys, wrong types, relative paths, unknown groups and newer versions.
     public static func load(yaml text: String, file: String? = nil) throws -> FIMConfig {
