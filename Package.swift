@@ -48,12 +48,15 @@ let package = Package(
         .target(name: "VigilServer", dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP"]),
         // Detection: Sigma rules, correlations, the field table, the syslog/auth-log parser.
         .target(name: "VigilRules", dependencies: ["VigilCore", "VigilYAML"]),
+        // File integrity monitoring: attribute table, configuration, baseline, scan and diff.
+        .target(
+            name: "VigilFIM", dependencies: ["VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore"]),
         // Command line: parsing and start-up only.
         .target(
             name: "VigilCLI",
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore", "VigilHTTP", "VigilAgent",
-                "VigilServer", "VigilVulnIndex", "VigilAudit", "VigilRules", "VigilLedger",
+                "VigilServer", "VigilVulnIndex", "VigilAudit", "VigilRules", "VigilLedger", "VigilFIM",
             ]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
@@ -61,7 +64,7 @@ let package = Package(
             name: "vigil-bench",
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilAudit", "VigilAuditSensor",
-                "VigilRules", "VigilLedger",
+                "VigilRules", "VigilLedger", "VigilFIM", "VigilSystem",
             ]),
 
         // Fakes beside the real things, for tests.

@@ -15,6 +15,7 @@ enum Benchmarks {
         ("vuln", "advisory compile rate (tracker JSON, OSV) in MB/s and dpkg comparisons/s", vuln),
         ("rules", "Sigma detection events/s with all SigmaHQ Linux rules and the built-in ruleset", rules),
         ("ledger", "Merkle archive appends/s (memory, durable), proof µs at 1e6/1e7, verify of 1e6", ledger),
+        ("fim", "FIM: generate/mutate the seeded benchmark tree, or time one in-process scan", fim),
     ]
 
     /// Median of `runs` measurements of `body`, in seconds.
