@@ -91,6 +91,9 @@ let package = Package(
         .testTarget(
             name: "VigilRulesTests", dependencies: ["VigilRules", "VigilYAML", "VigilTestSupport"],
             exclude: ["Fixtures"]),
+        .testTarget(
+            name: "VigilFIMTests",
+            dependencies: ["VigilFIM", "VigilCrypto", "VigilStore", "VigilSystem", "VigilTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
