@@ -81,7 +81,7 @@ import VigilTestSupport
     }
 
     @Test func binaryNoise() {
-        var generator = SeededGenerator(seed: 42)
+        var generator = SeededRandom(seed: 42)
         var bytes = Array((Self.goodEvent(10).joined(separator: "\n") + "\n").utf8)
         // Three lines of noise without newlines inside, one with NULs and 0x1D bytes.
         for _ in 0..<3 {
@@ -133,18 +133,5 @@ import VigilTestSupport
         }
         #expect(netlink?.typeName == "USER_LOGIN" && netlink?["op"] == "x" && netlink?.succeeded == true)
         #expect(diagnostics.isEmpty)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so noise tests are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -72,7 +72,7 @@ struct MalformedCase: CustomTestStringConvertible, Sendable {
 
     @Test("binary noise gives an error, not a crash", arguments: [1, 2, 3, 4, 5, 6, 7, 8])
     func binaryNoise(seed: UInt64) {
-        var generator = SplitMix(seed: seed)
+        var generator = SeededRandom(seed: seed)
         let bytes = (0..<4096).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(throws: YAMLError.self) { try YAMLParser.parse(text, file: "noise.bin") }
@@ -102,18 +102,5 @@ struct MalformedCase: CustomTestStringConvertible, Sendable {
         #expect(syntax.file == url.path)
         try Data("a: 1\n".utf8).write(to: url)
         #expect(try YAMLParser.parse(contentsOf: url.path).first?["a"]?.scalar == "1")
-    }
-}
-
-/// A small deterministic generator so noise tests are reproducible.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
