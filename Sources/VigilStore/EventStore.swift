@@ -103,11 +103,10 @@ public final class SQLiteEventStore: EventStore {
                     """)
                 var inserted = 0
                 for (event, json) in rows {
-                    let process = event.process ?? event.actor?.process
+                    let columns = EventColumns(event)
                     try statement.run([
                         hostID, event.id, event.time, receivedAt, event.classUID.rawValue, event.activityID,
-                        event.severityID.rawValue, process?.user?.name ?? event.actor?.user?.name,
-                        process?.file?.path, process?.cmdLine, json,
+                        event.severityID.rawValue, columns.userName, columns.processPath, columns.commandLine, json,
                     ])
                     inserted += db.changes
                 }

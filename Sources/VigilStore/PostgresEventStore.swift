@@ -85,11 +85,11 @@ public final class PostgresEventStore: EventStore {
     public func insert(_ events: [Event], host: Device, receivedAt: Int64) throws -> InsertResult {
         let encoder = JSON.encoder()
         let rows: [[String?]] = try events.map { event in
-            let process = event.process ?? event.actor?.process
+            let columns = EventColumns(event)
             return [
                 event.id, String(event.time), String(receivedAt), String(event.classUID.rawValue),
-                String(event.activityID), String(event.severityID.rawValue),
-                process?.user?.name ?? event.actor?.user?.name, process?.file?.path, process?.cmdLine,
+                String(event.activityID), String(event.severityID.rawValue), columns.userName,
+                columns.processPath, columns.commandLine,
                 String(decoding: try encoder.encode(event), as: UTF8.self),
             ]
         }
