@@ -37,8 +37,10 @@ let package = Package(
         .target(name: "VigilAuditSensor", dependencies: ["VigilAudit", "VigilCore", "VigilSystem"]),
         .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite", "CPostgres", "CZstd"]),
         .target(name: "VigilHTTP", dependencies: ["VigilCore", "CMicroHTTPD"]),
+        // Zip archives and DEFLATE (pure, over bytes in memory): how OSV publishes whole ecosystems.
+        .target(name: "VigilZip", dependencies: ["VigilCore"]),
         // Vulnerability assessment: inventories, version comparison, advisories, matching (pure).
-        .target(name: "VigilVuln", dependencies: ["VigilCore", "VigilYAML"]),
+        .target(name: "VigilVuln", dependencies: ["VigilCore", "VigilYAML", "VigilZip"]),
         // The local advisory index, findings history and host inventory reading (SQLite, files).
         .target(name: "VigilVulnIndex", dependencies: ["VigilVuln", "VigilStore"]),
         // Tamper-evident archive: RFC 9162 Merkle log, C2SP signed-note checkpoints.
@@ -63,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "vigil-bench",
             dependencies: [
-                "VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilAudit", "VigilAuditSensor",
+                "VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilZip", "VigilAudit", "VigilAuditSensor",
                 "VigilRules", "VigilLedger", "VigilFIM", "VigilSystem",
             ]),
 
@@ -84,6 +86,7 @@ let package = Package(
             name: "VigilVulnTests",
             dependencies: ["VigilVuln", "VigilVulnIndex", "VigilStore", "VigilCLI", "VigilTestSupport"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "VigilZipTests", dependencies: ["VigilZip", "VigilTestSupport"]),
         .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", "VigilTestSupport"]),
         .testTarget(
             name: "VigilSystemTests",
