@@ -83,7 +83,7 @@ extension Commands {
                     help: "Release keys to match (debian:bookworm, alpine:3.19); default from os-release."),
                 OptionSpec(
                     "advisories", .repeated(placeholder: "PATH"),
-                    help: "Advisory files or directories to match directly."),
+                    help: "Advisory files, directories or OSV zip archives to match directly."),
                 indexOption,
                 OptionSpec("no-record", help: "Do not record the findings in the history."),
                 OptionSpec("json", help: "One JSON object per finding per line."),
@@ -216,11 +216,14 @@ extension Commands {
                 array per file) or Alpine secdb JSON/YAML; the format is told from the content. A file loaded again
                 replaces its earlier rows; the index records each file's feed, size and load time. Damaged records
                 are reported on stderr with the file and record, and the rest loads. http(s) URLs are downloaded next
-                to the index first. Zip archives are not read: unzip them first.
+                to the index first. A zip archive (OSV's all.zip) is read like a directory of OSV records, in memory:
+                entries that are not .json are skipped and counted, a refused entry or bad record is reported as
+                ARCHIVE!ENTRY; encrypted entries, zip bombs and damaged archives are refused.
                 """,
             examples: [
                 "vigil vuln update --from /srv/feeds/debian.json --release bookworm",
                 "vigil vuln update --from osv-debian/ --from alpine-v3.19-main.json",
+                "vigil vuln update --from Debian-all.zip",
                 "vigil vuln update --from https://security-tracker.debian.org/tracker/data/json --release bookworm",
             ],
             exitCodes: [
@@ -260,14 +263,26 @@ extension Commands {
                 var out = ""
                 for file in result.files {
                     if arguments.flag("json") {
-                        out +=
-                            try JSON.line([
-                                "path": file.path, "feed": file.feed, "bytes": String(file.bytes),
-                                "advisories": String(file.advisories), "problems": String(file.problems),
-                            ]) + "\n"
+                        var fields = [
+                            "path": file.path, "feed": file.feed, "bytes": String(file.bytes),
+                            "advisories": String(file.advisories), "problems": String(file.problems),
+                        ]
+                        if let archive = file.archive {
+                            fields["entries"] = String(archive.entries)
+                            fields["records"] = String(archive.records)
+                            fields["entries_skipped"] = String(archive.skipped)
+                            fields["entries_refused"] = String(archive.refused)
+                            fields["inflated_bytes"] = String(archive.inflatedBytes)
+                        }
+                        out += try JSON.line(fields) + "\n"
                     } else {
                         out +=
-                            "\(file.feed) \(file.path): \(file.advisories) advisories, \(file.bytes) bytes, \(file.problems) skipped\n"
+                            "\(file.feed) \(file.path): \(file.advisories) advisories, \(file.bytes) bytes, \(file.problems) skipped"
+                        if let archive = file.archive {
+                            out +=
+                                " (zip: \(archive.entries) entries, \(archive.records) JSON records read, \(archive.refused) refused, \(archive.skipped) not JSON skipped)"
+                        }
+                        out += "\n"
                     }
                 }
                 Output.out(out)

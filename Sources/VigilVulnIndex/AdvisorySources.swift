@@ -4,7 +4,8 @@ import VigilVuln
 
 /// Reads advisory files and directories (the I/O edge of the loaders): Debian tracker JSON, OSV JSON
 /// (one record or an array per file; directories of them), Alpine secdb JSON or YAML. The format is
-/// told from the content. Zip archives are reported, not read (Vigil has no inflater; unzip them first).
+/// told from the content. A zip archive (OSV's `all.zip`) is read like a directory of OSV records, in
+/// memory: nothing is extracted to disk and entry names are never used as paths.
 public enum AdvisorySources {
     /// One file that was read.
     public struct File: Sendable, Hashable {
@@ -13,13 +14,19 @@ public enum AdvisorySources {
         public var bytes: Int
         public var advisories: Int
         public var problems: Int
+        /// For a zip archive: its entries, records read, entries skipped and refused.
+        public var archive: OSVArchiveLoader.Summary?
 
-        public init(path: String, feed: String, bytes: Int, advisories: Int, problems: Int) {
+        public init(
+            path: String, feed: String, bytes: Int, advisories: Int, problems: Int,
+            archive: OSVArchiveLoader.Summary? = nil
+        ) {
             self.path = path
             self.feed = feed
             self.bytes = bytes
             self.advisories = advisories
             self.problems = problems
+            self.archive = archive
         }
     }
 
@@ -54,6 +61,18 @@ public enum AdvisorySources {
                             location: ErrorLocation(file: file)))
                     continue
                 }
+                if OSVArchiveLoader.isArchive(data, file: file) {
+                    let (load, summary) = OSVArchiveLoader.load(data, archive: file)
+                    result.load.problems += load.problems
+                    guard let summary else { continue }
+                    result.files.append(
+                        File(
+                            path: file, feed: OSVLoader.feed, bytes: data.count, advisories: load.advisories.count,
+                            problems: load.problems.count, archive: summary))
+                    result.perFile.append(load.advisories)
+                    result.load.advisories += load.advisories
+                    continue
+                }
                 let (feed, load) = loadFile(data, file: file, debianReleases: debianReleases)
                 guard let feed else {
                     result.load.problems += load.problems
@@ -74,17 +93,9 @@ public enum AdvisorySources {
     public static func loadFile(
         _ data: Data, file: String, debianReleases: Set<String>? = nil
     ) -> (String?, AdvisoryLoad) {
-        if data.starts(with: [0x50, 0x4b, 0x03, 0x04]) {
-            return (
-                nil,
-                AdvisoryLoad(problems: [
-                    VulnError(
-                        code: "vuln.zip-unsupported",
-                        message:
-                            "is a zip archive, which Vigil does not read; unzip it (unzip -d DIR \(file)) and pass the directory.",
-                        location: ErrorLocation(file: file))
-                ])
-            )
+        if OSVArchiveLoader.isArchive(data, file: file) {
+            let (load, summary) = OSVArchiveLoader.load(data, archive: file)
+            return (summary == nil ? nil : OSVLoader.feed, load)
         }
         if file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
             return (

@@ -36,7 +36,10 @@ public enum Inflate {
 
     /// Length symbols 257…285: `base << 8 | extra bits`.
     static let lengthCodes: [UInt32] = zip(
-        [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258],
+        [
+            3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
+            227, 258,
+        ],
         [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
     ).map { UInt32($0) << 8 | UInt32($1) }
     /// Distance symbols 0…29: `base << 8 | extra bits`.
@@ -101,6 +104,10 @@ public enum Inflate {
         var truncated: ZipError {
             error("zip.truncated", "the DEFLATE stream ends before its final block does; the archive is cut short")
         }
+
+        /// `truncated` when fewer than 15 real bits (the longest code) were left: a code that is not
+        /// defined is then the end of the input, not a bad table.
+        var cut: ZipError? { bitCount - padding < 15 ? truncated : nil }
 
         var tooLong: ZipError {
             error(
@@ -233,7 +240,7 @@ public enum Inflate {
                 var entry = codeLengths.fast[Int(bits & ((1 << UInt64(HuffmanTable.fastBits)) - 1))]
                 if entry == 0 { entry = codeLengths.slow(bits) }
                 guard entry != 0 else {
-                    throw error("zip.huffman", "a dynamic block uses a code-length code it did not define")
+                    throw cut ?? error("zip.huffman", "a dynamic block uses a code-length code it did not define")
                 }
                 _ = take(Int(entry & 0xFF))
                 let symbol = Int(entry >> 16)
@@ -254,6 +261,7 @@ public enum Inflate {
                 case 17: count = 3 + take(3)
                 default: count = 11 + take(7)
                 }
+                if padding > bitCount { throw truncated }
                 guard count <= total - index else {
                     throw error(
                         "zip.huffman",
@@ -287,7 +295,9 @@ public enum Inflate {
                 var entry = literalFast[Int(bits & mask)]
                 if entry == 0 {
                     entry = literals.slow(bits)
-                    guard entry != 0 else { throw error("zip.huffman", "uses a literal/length code it did not define") }
+                    guard entry != 0 else {
+                        throw cut ?? error("zip.huffman", "uses a literal/length code it did not define")
+                    }
                 }
                 bits >>= UInt64(entry & 0xFF)
                 bitCount -= Int(entry & 0xFF)
@@ -307,7 +317,9 @@ public enum Inflate {
                 var distanceEntry = distanceFast[Int(bits & mask)]
                 if distanceEntry == 0 {
                     distanceEntry = distances.slow(bits)
-                    guard distanceEntry != 0 else { throw error("zip.huffman", "uses a distance code it did not define") }
+                    guard distanceEntry != 0 else {
+                        throw cut ?? error("zip.huffman", "uses a distance code it did not define")
+                    }
                 }
                 bits >>= UInt64(distanceEntry & 0xFF)
                 bitCount -= Int(distanceEntry & 0xFF)
@@ -345,7 +357,9 @@ public enum Inflate {
             if padding > bitCount { throw truncated }
             var entry = literals.fast[Int(bits & UInt64((1 << HuffmanTable.fastBits) - 1))]
             if entry == 0 { entry = literals.slow(bits) }
-            guard entry != 0 else { throw error("zip.huffman", "uses a literal/length code it did not define") }
+            guard entry != 0 else {
+                throw cut ?? error("zip.huffman", "uses a literal/length code it did not define")
+            }
             _ = take(Int(entry & 0xFF))
             if padding > bitCount { throw truncated }
             guard entry >> 16 == 256 else { throw tooLong }

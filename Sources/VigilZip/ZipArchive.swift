@@ -71,7 +71,8 @@ public struct ZipArchive: Sendable {
         }
         var result: Result<[UInt8], ZipError> = .success([])
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let input = UnsafeRawBufferPointer(rebasing: raw[entry.dataOffset..<entry.dataOffset + entry.compressedSize])
+            let input = UnsafeRawBufferPointer(
+                rebasing: raw[entry.dataOffset..<entry.dataOffset + entry.compressedSize])
             if entry.method == 0 {
                 result =
                     entry.compressedSize == entry.uncompressedSize
@@ -250,7 +251,8 @@ struct Layout {
         let nameStart = start + 46
         var entry = ZipEntry(
             index: index,
-            name: String(decoding: UnsafeRawBufferPointer(rebasing: raw[nameStart..<nameStart + nameLength]), as: UTF8.self),
+            name: String(
+                decoding: UnsafeRawBufferPointer(rebasing: raw[nameStart..<nameStart + nameLength]), as: UTF8.self),
             flags: UInt16(u16(start + 8)), method: UInt16(u16(start + 10)), crc32: UInt32(u32(start + 16)),
             compressedSize: u32(start + 20), uncompressedSize: u32(start + 24), localHeaderOffset: u32(start + 42),
             dataOffset: 0, isDuplicate: false)

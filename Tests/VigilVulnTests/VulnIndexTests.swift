@@ -84,7 +84,7 @@ struct VulnIndexTests {
         #expect((json?["counts"] as? [String: Int])?["new"] == 1)
     }
 
-    @Test func sourcesDetectFormatsAndRefuseZip() throws {
+    @Test func sourcesDetectFormatsAndReportADamagedZip() throws {
         let directory = try Self.temporary("feeds")
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -94,7 +94,7 @@ struct VulnIndexTests {
         let result = AdvisorySources.load([directory.path, "/nonexistent/feed.json"])
         #expect(result.files.map(\.feed) == ["osv"])
         let codes = Set(result.load.problems.map(\.code))
-        #expect(codes == ["vuln.zip-unsupported", "vuln.unknown-format", "vuln.missing"])
+        #expect(codes == ["zip.not-zip", "vuln.unknown-format", "vuln.missing"])
     }
 
     @Test func rpmDatabaseWithATruncatedHeaderKeepsTheOtherPackages() throws {
