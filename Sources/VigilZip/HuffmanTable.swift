@@ -1,15 +1,19 @@
 /// A canonical Huffman code of DEFLATE (RFC 1951 §3.2.2), built from code lengths.
 ///
-/// Codes of up to `fastBits` bits are decoded with one look-up in `fast` (indexed by the next bits of the
-/// stream, least significant first); longer codes, and bit patterns that no code has, fall back to walking
-/// the canonical code length by length (`slow`). The storage is allocated by the decoder and reused for
-/// every block; `deallocate` frees it.
+/// Codes of up to `fastBits` bits (9 for literals/lengths, 7 for distances and code lengths, as small as a
+/// look-up stays likely: the table is refilled for every block, and OSV records are blocks of a few hundred
+/// bytes) are decoded with one look-up in `fast`, indexed by the next bits of the stream, least significant
+/// first; longer codes, and bit patterns that no code has, fall back to walking the canonical code length by
+/// length (`slow`). The storage is allocated by the decoder and reused for every block.
 struct HuffmanTable {
     /// What the code encodes: the acceptance rules differ (zlib's, which Python's zlib applies too).
     enum Kind { case codeLengths, literals, distances }
 
-    static let fastBits = 10
     static let maxSymbols = 288
+
+    let fastBits: Int
+    /// `(1 << fastBits) - 1`, to index `fast` with the next bits.
+    let mask: UInt64
 
     /// `symbol << 16 | length` for each `fastBits`-bit pattern whose code is that short; 0 otherwise.
     let fast: UnsafeMutablePointer<UInt32>
@@ -18,9 +22,11 @@ struct HuffmanTable {
     /// The symbols ordered by code (length, then symbol value).
     let symbols: UnsafeMutablePointer<UInt16>
 
-    init() {
-        fast = .allocate(capacity: 1 << Self.fastBits)
-        fast.initialize(repeating: 0, count: 1 << Self.fastBits)
+    init(fastBits: Int) {
+        self.fastBits = fastBits
+        mask = (1 << UInt64(fastBits)) - 1
+        fast = .allocate(capacity: 1 << fastBits)
+        fast.initialize(repeating: 0, count: 1 << fastBits)
         counts = .allocate(capacity: 16)
         counts.initialize(repeating: 0, count: 16)
         symbols = .allocate(capacity: Self.maxSymbols)
@@ -42,7 +48,6 @@ struct HuffmanTable {
     func build(_ lengths: UnsafePointer<UInt8>, count: Int, kind: Kind) -> String? {
         precondition(count <= Self.maxSymbols, "at most 288 symbols")
         counts.update(repeating: 0, count: 16)
-        fast.update(repeating: 0, count: 1 << Self.fastBits)
         var maxLength = 0
         for symbol in 0..<count {
             let length = Int(lengths[symbol])
@@ -50,7 +55,10 @@ struct HuffmanTable {
             counts[length] += 1
             if length > maxLength { maxLength = length }
         }
-        if maxLength == 0 { return nil }
+        if maxLength == 0 {
+            fast.update(repeating: 0, count: 1 << fastBits)
+            return nil
+        }
         var left = 1
         for length in 1...15 {
             left <<= 1
@@ -74,11 +82,12 @@ struct HuffmanTable {
         // The short codes, each filling every table slot whose low bits are its (bit-reversed) code.
         var code = 0
         var index = 0
-        for length in 1...min(maxLength, Self.fastBits) {
+        let shortest = min(maxLength, fastBits)
+        for length in 1...shortest {
             for _ in 0..<Int(counts[length]) {
                 let entry = UInt32(symbols[index]) << 16 | UInt32(length)
                 var slot = Self.reversed(code, bits: length)
-                while slot < 1 << Self.fastBits {
+                while slot < 1 << fastBits {
                     fast[slot] = entry
                     slot += 1 << length
                 }
@@ -86,6 +95,12 @@ struct HuffmanTable {
                 code += 1
             }
             code <<= 1
+        }
+        // Canonical codes fill the code space from 0: the `fastBits`-bit patterns from the next code on
+        // are prefixes of longer codes or no code at all, and go to `slow`. (No clearing of the whole table:
+        // it is rebuilt for every block.)
+        for rest in (code >> 1) << (fastBits - shortest)..<1 << fastBits {
+            fast[Self.reversed(rest, bits: fastBits)] = 0
         }
         return nil
     }

@@ -67,9 +67,9 @@ public enum Inflate {
         let output: UnsafeMutablePointer<UInt8>?
         let size: Int
         var written = 0
-        let literals = HuffmanTable()
-        let distances = HuffmanTable()
-        let codeLengths = HuffmanTable()
+        let literals = HuffmanTable(fastBits: 9)
+        let distances = HuffmanTable(fastBits: 7)
+        let codeLengths = HuffmanTable(fastBits: 7)
         /// Code lengths read from a block header (literal/length then distance), 286 + 30 at most.
         let lengths = UnsafeMutablePointer<UInt8>.allocate(capacity: 320)
         /// `lengthCodes` at 0…28, `distanceCodes` at 32…61.
@@ -237,7 +237,7 @@ public enum Inflate {
             while index < total {
                 refill()
                 if padding > bitCount { throw truncated }
-                var entry = codeLengths.fast[Int(bits & ((1 << UInt64(HuffmanTable.fastBits)) - 1))]
+                var entry = codeLengths.fast[Int(bits & codeLengths.mask)]
                 if entry == 0 { entry = codeLengths.slow(bits) }
                 guard entry != 0 else {
                     throw cut ?? error("zip.huffman", "a dynamic block uses a code-length code it did not define")
@@ -285,14 +285,15 @@ public enum Inflate {
         /// Literals and length/distance pairs up to the end-of-block code.
         mutating func codes() throws(ZipError) {
             guard let output else { return try codesWithoutOutput() }
-            let mask = UInt64((1 << HuffmanTable.fastBits) - 1)
+            let literalMask = literals.mask
+            let distanceMask = distances.mask
             let literalFast = literals.fast
             let distanceFast = distances.fast
             while true {
                 // 57 bits hold the longest pair: 15 + 5 extra length bits, 15 + 13 extra distance bits.
                 if bitCount < 48 { refill() }
                 if padding > bitCount { throw truncated }
-                var entry = literalFast[Int(bits & mask)]
+                var entry = literalFast[Int(bits & literalMask)]
                 if entry == 0 {
                     entry = literals.slow(bits)
                     guard entry != 0 else {
@@ -314,7 +315,7 @@ public enum Inflate {
                 }
                 let lengthCode = extras[symbol - 257]
                 let length = Int(lengthCode >> 8) + take(Int(lengthCode & 0xFF))
-                var distanceEntry = distanceFast[Int(bits & mask)]
+                var distanceEntry = distanceFast[Int(bits & distanceMask)]
                 if distanceEntry == 0 {
                     distanceEntry = distances.slow(bits)
                     guard distanceEntry != 0 else {
@@ -355,7 +356,7 @@ public enum Inflate {
         mutating func codesWithoutOutput() throws(ZipError) {
             refill()
             if padding > bitCount { throw truncated }
-            var entry = literals.fast[Int(bits & UInt64((1 << HuffmanTable.fastBits) - 1))]
+            var entry = literals.fast[Int(bits & literals.mask)]
             if entry == 0 { entry = literals.slow(bits) }
             guard entry != 0 else {
                 throw cut ?? error("zip.huffman", "uses a literal/length code it did not define")

@@ -202,7 +202,7 @@ struct Layout {
         }
         var entries: [ZipEntry] = []
         entries.reserveCapacity(count)
-        var names: [[UInt8]: Int] = [:]
+        var names: [String: Int] = [:]
         var total = 0
         var position = directoryOffset
         for index in 0..<count {
@@ -215,7 +215,7 @@ struct Layout {
                     entry: entry.displayName, offset: entry.localHeaderOffset)
             }
             total += entry.uncompressedSize
-            names[Array(entry.name.utf8), default: 0] += 1
+            names[entry.name, default: 0] += 1
             entries.append(entry)
         }
         guard position == end else {
@@ -224,7 +224,7 @@ struct Layout {
                 "has \(end - position) bytes in its central directory after the last of its \(count) entries; the archive is damaged",
                 offset: position)
         }
-        for index in entries.indices where names[Array(entries[index].name.utf8), default: 0] > 1 {
+        for index in entries.indices where names[entries[index].name, default: 0] > 1 {
             entries[index].isDuplicate = true
         }
         try checkOverlaps(entries)

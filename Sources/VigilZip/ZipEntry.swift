@@ -26,6 +26,8 @@ public struct ZipEntry: Sendable, Hashable {
 
     /// The name with control characters (C0, DEL, C1) written as `\u{XX}`.
     public var displayName: String {
+        // C1 controls are U+0080…U+009F, 0xC2 0x80…0x9F in UTF-8: names without 0xC2 need no look.
+        if name.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F && $0 != 0xC2 }) { return name }
         var text = ""
         for scalar in name.unicodeScalars {
             if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {

@@ -13,6 +13,7 @@ enum Benchmarks {
         ("audit", "audit log: generate a large input, records/s of parsing and normalizing", audit),
         ("audit-sensor", "live audit sensor: own CPU seconds while N processes start (root)", auditSensor),
         ("vuln", "advisory compile rate (tracker JSON, OSV) in MB/s and dpkg comparisons/s", vuln),
+        ("vuln-zip", "OSV zip archive: inflate and compile rate in MB/s of JSON and of zip", vulnZip),
         ("rules", "Sigma detection events/s with all SigmaHQ Linux rules and the built-in ruleset", rules),
         ("ledger", "Merkle archive appends/s (memory, durable), proof µs at 1e6/1e7, verify of 1e6", ledger),
         ("fim", "FIM: generate/mutate the seeded benchmark tree, or time one in-process scan", fim),
