@@ -23,6 +23,7 @@ struct HuffmanTable {
     let symbols: UnsafeMutablePointer<UInt16>
 
     init(fastBits: Int) {
+        precondition(fastBits <= 9, "the reversal table has 9 bits")
         self.fastBits = fastBits
         mask = (1 << UInt64(fastBits)) - 1
         fast = .allocate(capacity: 1 << fastBits)
@@ -83,27 +84,33 @@ struct HuffmanTable {
         var code = 0
         var index = 0
         let shortest = min(maxLength, fastBits)
-        for length in 1...shortest {
-            for _ in 0..<Int(counts[length]) {
-                let entry = UInt32(symbols[index]) << 16 | UInt32(length)
-                var slot = Self.reversed(code, bits: length)
-                while slot < 1 << fastBits {
-                    fast[slot] = entry
-                    slot += 1 << length
+        let size = 1 << fastBits
+        Self.reversal.withUnsafeBufferPointer { reversal in
+            for length in 1...shortest {
+                for _ in 0..<Int(counts[length]) {
+                    let entry = UInt32(symbols[index]) << 16 | UInt32(length)
+                    var slot = Int(reversal[code << (9 - length)])
+                    while slot < size {
+                        fast[slot] = entry
+                        slot += 1 << length
+                    }
+                    index += 1
+                    code += 1
                 }
-                index += 1
-                code += 1
+                code <<= 1
             }
-            code <<= 1
-        }
-        // Canonical codes fill the code space from 0: the `fastBits`-bit patterns from the next code on
-        // are prefixes of longer codes or no code at all, and go to `slow`. (No clearing of the whole table:
-        // it is rebuilt for every block.)
-        for rest in (code >> 1) << (fastBits - shortest)..<1 << fastBits {
-            fast[Self.reversed(rest, bits: fastBits)] = 0
+            // Canonical codes fill the code space from 0: the `fastBits`-bit patterns from the next code on
+            // are prefixes of longer codes or no code at all, and go to `slow`. (No clearing of the whole
+            // table: it is rebuilt for every block.)
+            for rest in (code >> 1) << (fastBits - shortest)..<size {
+                fast[Int(reversal[rest << (9 - fastBits)])] = 0
+            }
         }
         return nil
     }
+
+    /// Each 9-bit value with its bits in reverse order (a code of fewer bits is reversed shifted left).
+    static let reversal: [UInt16] = (0..<512).map { UInt16(reversed($0, bits: 9)) }
 
     /// Decodes a code longer than `fastBits` (or finds none) from the next bits, least significant first.
     /// Returns `symbol << 16 | length`, or 0 when the bits start no code of this table.

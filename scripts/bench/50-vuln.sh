@@ -85,3 +85,69 @@ if [ "$md" -eq 0 ]; then
   printf '%-44s %12.1f %12s %8s\n' "scan, process start to last finding (ms)" "$(echo "$mv/1000" | bc -l)" "-" "-"
 fi
 awk '/_mb_s/ {printf "%-44s %12s %12s %8s\n", "compile " $1 " (target >= 50)", $2, "-", "-"}' "$work/compile.txt"
+
+# OSV zip archive: the same advisories as one OSV record per (package, CVE) and per entry, DEFLATE level 6
+# (as OSV publishes all.zip; records shaped like its Debian ones), read by Vigil and by Python's zipfile
+# in the same run, round by round.
+echo "== vuln: OSV zip archive built from the same data, beside Python's zipfile (median of rounds)"
+python3 - "$json" "$work/osv.zip" <<'PY'
+import json, sys, zipfile
+data = json.load(open(sys.argv[1]))
+with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
+    for package in sorted(data):
+        for cve in sorted(data[package]):
+            info = data[package][cve].get("releases", {}).get("bookworm")
+            if not info: continue
+            fixed = info.get("fixed_version", "")
+            events = [{"introduced": "0"}] + ([{"fixed": fixed}] if fixed and fixed != "0" else [])
+            z.writestr("DEBIAN-%s-%s.json" % (cve, package), json.dumps({
+                "schema_version": "1.6.0", "id": "DEBIAN-%s" % cve, "modified": "2024-06-01T00:00:00Z",
+                "published": "2024-01-01T00:00:00Z", "upstream": [cve],
+                "details": data[package][cve].get("description", ""),
+                "affected": [{"package": {"name": package, "ecosystem": "Debian:12",
+                                          "purl": "pkg:deb/debian/%s?arch=source" % package},
+                              "ranges": [{"type": "ECOSYSTEM", "events": events}]}],
+                "references": [{"type": "ADVISORY", "url": "https://security-tracker.debian.org/tracker/" + cve}],
+            }, indent=2))
+PY
+zip_peer() {
+  python3 - "$work/osv.zip" 5 <<'PY'
+import json, os, statistics, sys, time, zipfile
+path, runs = sys.argv[1], int(sys.argv[2])
+size = os.path.getsize(path)
+with zipfile.ZipFile(path) as z:
+    total = sum(i.file_size for i in z.infolist())
+def inflate():
+    with zipfile.ZipFile(path) as z:
+        for i in z.infolist(): z.read(i)
+def load():
+    with zipfile.ZipFile(path) as z:
+        for i in z.infolist(): json.loads(z.read(i))
+for name, work in (("zip_inflate", inflate), ("zip_load", load)):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter(); work(); times.append(time.perf_counter() - start)
+    seconds = statistics.median(times)
+    print("%s_json_mb_s %.1f MB/s" % (name, total / 1e6 / seconds))
+    print("%s_zip_mb_s %.1f MB/s" % (name, size / 1e6 / seconds))
+PY
+}
+rounds="${VULN_ZIP_ROUNDS:-3}"
+: > "$work/zip-vigil.txt"; : > "$work/zip-python.txt"
+for ((i = 0; i < rounds; i++)); do
+  "$bin/vigil-bench" vuln-zip "$work/osv.zip" 5 >> "$work/zip-vigil.txt"
+  zip_peer >> "$work/zip-python.txt"
+done
+zmedian() { awk -v k="$1" '$1 == k {print $2}' "$2" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "archive: $(zmedian zip_bytes "$work/zip-vigil.txt") bytes, $(zmedian zip_entries "$work/zip-vigil.txt") entries, $(zmedian zip_json_bytes "$work/zip-vigil.txt") bytes of JSON"
+printf '%-44s %12s %12s %8s\n' "measure (MB/s)" "vigil" "zipfile" "ratio"
+for key in zip_inflate_json_mb_s zip_inflate_zip_mb_s zip_load_json_mb_s zip_load_zip_mb_s; do
+  v=$(zmedian "$key" "$work/zip-vigil.txt"); p=$(zmedian "$key" "$work/zip-python.txt")
+  case "$key" in zip_inflate*) what="inflate + CRC-32 every entry";; *) what="+ load every record (py: json.loads)";; esac
+  case "$key" in *_json_mb_s) of="of JSON";; *) of="of zip";; esac
+  printf '%-44s %12s %12s %8.2f\n' "$what, $of" "$v" "$p" "$(echo "$v / $p" | bc -l)"
+done
+for key in zip_compile_json_mb_s zip_compile_zip_mb_s; do
+  case "$key" in *_json_mb_s) of="of JSON";; *) of="of zip";; esac
+  printf '%-44s %12s %12s %8s\n' "+ compile into the index, $of" "$(zmedian "$key" "$work/zip-vigil.txt")" "-" "-"
+done
