@@ -33,6 +33,9 @@ public struct ZipArchive: Sendable {
 
     /// The uncompressed bytes of `entry`, checked against its declared size and CRC-32.
     public func contents(of entry: ZipEntry) throws(ZipError) -> [UInt8] {
+        precondition(
+            entry.index < entries.count && entries[entry.index] == entry, "contents(of:) takes an entry of this archive"
+        )
         let label = entry.displayName
         func failure(_ code: String, _ message: String) -> ZipError {
             ZipError(
@@ -206,8 +209,10 @@ struct Layout {
         var total = 0
         var position = directoryOffset
         for index in 0..<count {
+            let start = position
             var entry = try directoryEntry(at: &position, index: index, end: end)
-            try checkLocalHeader(&entry, directoryEnd: directoryOffset)
+            let name = start + 46..<start + 46 + u16(start + 28)
+            try checkLocalHeader(&entry, name: name, directoryEnd: directoryOffset)
             guard entry.uncompressedSize <= limits.maxTotalSize - total else {
                 throw error(
                     "zip.total-limit",
@@ -296,9 +301,9 @@ struct Layout {
         return entry
     }
 
-    /// Checks that the local header of `entry` agrees with its directory entry and that its data lies
-    /// before the central directory; sets `dataOffset`.
-    func checkLocalHeader(_ entry: inout ZipEntry, directoryEnd: Int) throws(ZipError) {
+    /// Checks that the local header of `entry` agrees with its directory entry (`name`: the bytes of its
+    /// name there) and that its data lies before the central directory; sets `dataOffset`.
+    func checkLocalHeader(_ entry: inout ZipEntry, name: Range<Int>, directoryEnd: Int) throws(ZipError) {
         let local = entry.localHeaderOffset
         let label = entry.displayName
         guard local <= directoryEnd - 30, u32(local) == 0x0403_4B50 else {
@@ -313,11 +318,9 @@ struct Layout {
                 "zip.local-header", "has a local header that runs into the central directory; the archive is damaged",
                 entry: label, offset: local)
         }
-        let localName = String(
-            decoding: UnsafeRawBufferPointer(rebasing: raw[local + 30..<local + 30 + nameLength]), as: UTF8.self)
         let flags = u16(local + 6)
         var disagreement: String?
-        if localName != entry.name {
+        if !raw[local + 30..<local + 30 + nameLength].elementsEqual(raw[name]) {
             disagreement = "its local header names it differently"
         } else if u16(local + 8) != entry.method || flags & 0x41 != Int(entry.flags) & 0x41 {
             disagreement = "its local header gives another compression method or encryption"

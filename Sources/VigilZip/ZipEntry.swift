@@ -5,20 +5,20 @@
 /// so that a hostile name cannot drive a terminal when it is printed in an error.
 public struct ZipEntry: Sendable, Hashable {
     /// Position in the central directory.
-    public var index: Int
+    public internal(set) var index: Int
     /// The name decoded as UTF-8 (invalid bytes replaced with U+FFFD).
-    public var name: String
-    public var flags: UInt16
+    public internal(set) var name: String
+    public internal(set) var flags: UInt16
     /// 0 stored, 8 DEFLATE; anything else is refused when read.
-    public var method: UInt16
-    public var crc32: UInt32
-    public var compressedSize: Int
-    public var uncompressedSize: Int
-    public var localHeaderOffset: Int
+    public internal(set) var method: UInt16
+    public internal(set) var crc32: UInt32
+    public internal(set) var compressedSize: Int
+    public internal(set) var uncompressedSize: Int
+    public internal(set) var localHeaderOffset: Int
     /// Where the entry's compressed bytes start in the archive (after its local header).
-    public var dataOffset: Int
+    public internal(set) var dataOffset: Int
     /// Another entry has the same name.
-    public var isDuplicate: Bool
+    public internal(set) var isDuplicate: Bool
 
     /// Traditional PKWARE encryption (flag bit 0), strong encryption (bit 6) or WinZip AES (method 99).
     public var isEncrypted: Bool { flags & 0x41 != 0 || method == 99 }
