@@ -115,7 +115,7 @@ public enum Inflate {
                 "inflates to more than the declared \(size) bytes; the archive is damaged or hostile (refused)")
         }
 
-        /// Loads whole bytes until at least 57 bits are at hand (zero bits past the end of the input).
+        /// Loads whole bytes until at least 56 bits are at hand (zero bits past the end of the input).
         @inline(__always) mutating func refill() {
             if let input, position + 8 <= inputCount {
                 let word = UInt64(littleEndian: UnsafeRawPointer(input + position).loadUnaligned(as: UInt64.self))
@@ -290,7 +290,7 @@ public enum Inflate {
             let literalFast = literals.fast
             let distanceFast = distances.fast
             while true {
-                // 57 bits hold the longest pair: 15 + 5 extra length bits, 15 + 13 extra distance bits.
+                // 56 bits hold the longest pair: 15 + 5 extra length bits, 15 + 13 extra distance bits (48).
                 if bitCount < 48 { refill() }
                 if padding > bitCount { throw truncated }
                 var entry = literalFast[Int(bits & literalMask)]

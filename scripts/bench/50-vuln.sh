@@ -140,7 +140,7 @@ for ((i = 0; i < rounds; i++)); do
 done
 zmedian() { awk -v k="$1" '$1 == k {print $2}' "$2" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "archive: $(zmedian zip_bytes "$work/zip-vigil.txt") bytes, $(zmedian zip_entries "$work/zip-vigil.txt") entries, $(zmedian zip_json_bytes "$work/zip-vigil.txt") bytes of JSON"
-printf '%-44s %12s %12s %8s\n' "measure (MB/s)" "vigil" "zipfile" "ratio"
+printf '%-44s %12s %12s %8s\n' "measure (MB/s)" "vigil" "zipfile" "speedup"
 for key in zip_inflate_json_mb_s zip_inflate_zip_mb_s zip_load_json_mb_s zip_load_zip_mb_s; do
   v=$(zmedian "$key" "$work/zip-vigil.txt"); p=$(zmedian "$key" "$work/zip-python.txt")
   case "$key" in zip_inflate*) what="inflate + CRC-32 every entry";; *) what="+ load every record (py: json.loads)";; esac
