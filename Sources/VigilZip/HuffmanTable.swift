@@ -4,7 +4,8 @@
 /// look-up stays likely: the table is refilled for every block, and OSV records are blocks of a few hundred
 /// bytes) are decoded with one look-up in `fast`, indexed by the next bits of the stream, least significant
 /// first; longer codes, and bit patterns that no code has, fall back to walking the canonical code length by
-/// length (`slow`). The storage is allocated by the decoder and reused for every block.
+/// length (`slow`). The storage belongs to the decoder (one temporary allocation) and is reused for every
+/// block.
 struct HuffmanTable {
     /// What the code encodes: the acceptance rules differ (zlib's, which Python's zlib applies too).
     enum Kind { case codeLengths, literals, distances }
@@ -22,22 +23,18 @@ struct HuffmanTable {
     /// The symbols ordered by code (length, then symbol value).
     let symbols: UnsafeMutablePointer<UInt16>
 
-    init(fastBits: Int) {
+    /// Bytes of storage one table needs (the largest fast table, counts, symbols).
+    static let byteCount = (1 << 9) * 4 + 16 * 2 + maxSymbols * 2
+
+    /// A table over `byteCount` bytes of `storage` (4-byte aligned), which the decoder owns. Nothing is
+    /// read before `build` writes it: every fast slot, the counts, and the symbols that codes reach.
+    init(fastBits: Int, storage: UnsafeMutableRawPointer) {
         precondition(fastBits <= 9, "the reversal table has 9 bits")
         self.fastBits = fastBits
         mask = (1 << UInt64(fastBits)) - 1
-        fast = .allocate(capacity: 1 << fastBits)
-        fast.initialize(repeating: 0, count: 1 << fastBits)
-        counts = .allocate(capacity: 16)
-        counts.initialize(repeating: 0, count: 16)
-        symbols = .allocate(capacity: Self.maxSymbols)
-        symbols.initialize(repeating: 0, count: Self.maxSymbols)
-    }
-
-    func deallocate() {
-        fast.deallocate()
-        counts.deallocate()
-        symbols.deallocate()
+        fast = storage.bindMemory(to: UInt32.self, capacity: 1 << 9)
+        counts = (storage + (1 << 9) * 4).bindMemory(to: UInt16.self, capacity: 16)
+        symbols = (storage + (1 << 9) * 4 + 32).bindMemory(to: UInt16.self, capacity: Self.maxSymbols)
     }
 
     /// Builds the code for `count` symbols with the given lengths (0 = symbol unused, at most 15).

@@ -11,14 +11,16 @@ public enum Inflate {
         precondition(size >= 0, "the output size is not negative")
         var failure: ZipError?
         let output = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            var decoder = Decoder(input: input, output: buffer.baseAddress, size: size)
-            defer { decoder.deallocate() }
-            do throws(ZipError) {
-                try decoder.run()
-                initialized = size
-            } catch {
-                failure = error
-                initialized = 0
+            // The tables and scratch of one stream: one temporary allocation (on the stack where it fits).
+            withUnsafeTemporaryAllocation(byteCount: Decoder.storageBytes, alignment: 8) { storage in
+                var decoder = Decoder(input: input, output: buffer.baseAddress, size: size, storage: storage)
+                do throws(ZipError) {
+                    try decoder.run()
+                    initialized = size
+                } catch {
+                    failure = error
+                    initialized = 0
+                }
             }
         }
         if let failure { throw failure }
@@ -67,31 +69,36 @@ public enum Inflate {
         let output: UnsafeMutablePointer<UInt8>?
         let size: Int
         var written = 0
-        let literals = HuffmanTable(fastBits: 9)
-        let distances = HuffmanTable(fastBits: 7)
-        let codeLengths = HuffmanTable(fastBits: 7)
+        let literals: HuffmanTable
+        let distances: HuffmanTable
+        let codeLengths: HuffmanTable
         /// Code lengths read from a block header (literal/length then distance), 286 + 30 at most.
-        let lengths = UnsafeMutablePointer<UInt8>.allocate(capacity: 320)
+        let lengths: UnsafeMutablePointer<UInt8>
         /// `lengthCodes` at 0…28, `distanceCodes` at 32…61.
-        let extras = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+        let extras: UnsafeMutablePointer<UInt32>
 
-        init(input: UnsafeRawBufferPointer, output: UnsafeMutablePointer<UInt8>?, size: Int) {
+        /// Three tables, 320 code lengths, 64 length/distance codes.
+        static let storageBytes = 3 * HuffmanTable.byteCount + 320 + 64 * 4
+
+        init(
+            input: UnsafeRawBufferPointer, output: UnsafeMutablePointer<UInt8>?, size: Int,
+            storage: UnsafeMutableRawBufferPointer
+        ) {
+            precondition(storage.count >= Self.storageBytes, "storage for the tables")
             self.input = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
             inputCount = input.count
             self.output = output
             self.size = size
+            let base = storage.baseAddress!
+            literals = HuffmanTable(fastBits: 9, storage: base)
+            distances = HuffmanTable(fastBits: 7, storage: base + HuffmanTable.byteCount)
+            codeLengths = HuffmanTable(fastBits: 7, storage: base + 2 * HuffmanTable.byteCount)
+            lengths = (base + 3 * HuffmanTable.byteCount).bindMemory(to: UInt8.self, capacity: 320)
             lengths.initialize(repeating: 0, count: 320)
+            extras = (base + 3 * HuffmanTable.byteCount + 320).bindMemory(to: UInt32.self, capacity: 64)
             extras.initialize(repeating: 0, count: 64)
             for (index, code) in Inflate.lengthCodes.enumerated() { extras[index] = code }
             for (index, code) in Inflate.distanceCodes.enumerated() { extras[32 + index] = code }
-        }
-
-        func deallocate() {
-            literals.deallocate()
-            distances.deallocate()
-            codeLengths.deallocate()
-            lengths.deallocate()
-            extras.deallocate()
         }
 
         /// The offset of the byte that holds the next unread bit.
