@@ -140,7 +140,8 @@ public struct AuditNormalizer: Sendable {
     private func actor(of event: AuditEvent, primary: AuditRecord) -> Actor {
         let pid = primary[.pid].flatMap(Int.init)
         var process = Process(
-            pid: pid, name: primary[.comm], file: primary[.exe].map { FileObject(path: $0, name: AuditNormalizer.baseName($0)) },
+            pid: pid, name: primary[.comm],
+            file: primary[.exe].map { FileObject(path: $0, name: AuditNormalizer.baseName($0)) },
             cwd: event.record(AuditRecordType.cwd)?[.cwd])
         if let ppid = primary[.ppid].flatMap(Int.init) { process.parentProcess = parent(ppid) }
         let session = AuditNormalizer.session(primary)
@@ -170,7 +171,8 @@ public struct AuditNormalizer: Sendable {
         let pid = syscall[.pid].flatMap(Int.init)
         var process = Process(
             pid: pid, name: syscall[.comm], cmdLine: AuditNormalizer.commandLine(argv),
-            file: syscall[.exe].map { FileObject(path: $0, name: AuditNormalizer.baseName($0)) }, cwd: event.record(AuditRecordType.cwd)?[.cwd])
+            file: syscall[.exe].map { FileObject(path: $0, name: AuditNormalizer.baseName($0)) },
+            cwd: event.record(AuditRecordType.cwd)?[.cwd])
         process.user = syscall[.uid].map { User(uid: $0, name: syscall[.upperUID]) }
         if let euid = syscall[.euid], euid != syscall[.uid] {
             process.effectiveUser = User(uid: euid, name: syscall[.upperEUID])
@@ -204,7 +206,9 @@ public struct AuditNormalizer: Sendable {
         if !name.hasPrefix("/"), let cwd = event.record(AuditRecordType.cwd)?[.cwd] {
             path = cwd.hasSuffix("/") ? cwd + name : cwd + "/" + name
         }
-        return FileObject(path: path, name: AuditNormalizer.baseName(path), mode: item[.mode], owner: item[.ouid].map { User(uid: $0) })
+        return FileObject(
+            path: path, name: AuditNormalizer.baseName(path), mode: item[.mode],
+            owner: item[.ouid].map { User(uid: $0) })
     }
 
     private func targetUser(_ record: AuditRecord) -> User? {

@@ -25,7 +25,9 @@ extension AuditRecord {
     public var keys: [String] {
         guard let i = index(of: .key), spans[i].encoding != .null, !spans[i].valueRange.isEmpty else { return [] }
         // Some auditctl versions stored `-F key=x` as the literal text "key=x".
-        return value(at: i).split(separator: "\u{01}").map { $0.hasPrefix("key=") ? String($0.dropFirst(4)) : String($0) }
+        return value(at: i).split(separator: "\u{01}").map {
+            $0.hasPrefix("key=") ? String($0.dropFirst(4)) : String($0)
+        }
     }
 
     /// Every field as a fact, interpreted the way `ausearch -i` would: architecture and syscall names,

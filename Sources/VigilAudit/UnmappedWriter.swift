@@ -131,6 +131,7 @@ struct UnmappedWriter: InterpretedFieldSink, Sendable {
         }
         order = keep
         sortKeep()
+        dropDuplicates()
     }
 
     /// The index of the record among the event's records of its type.

@@ -207,8 +207,8 @@ final class JSONWriterThread: Sendable {
             guard let batch = next else { continue }
             guard let batch else { break }
             slots.signal()
-            for (event, source) in batch {
-                output.fill { writer.append(event, source: source, to: &$0) }
+            for i in batch.indices {
+                output.fill { writer.append(batch[i].0, source: batch[i].1, to: &$0) }
             }
         }
         output.flush()
