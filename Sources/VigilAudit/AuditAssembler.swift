@@ -65,7 +65,10 @@ public struct AuditAssembler {
             open[serial]?.records.append(record)
             open[serial]?.lastSeen = now
         } else {
-            open[serial] = Pending(records: [record], lastSeen: now)
+            var records: [AuditRecord] = []
+            records.reserveCapacity(6)  // a syscall event is SYSCALL, CWD, PATH×n, PROCTITLE…: no regrowth
+            records.append(record)
+            open[serial] = Pending(records: records, lastSeen: now)
             order.append(serial)
             if open.count > maxInFlight { try evictOldest(emit) }
         }

@@ -29,7 +29,11 @@ public struct AuditEvent: Sendable, Hashable {
     }
 
     /// The first record of this type.
-    public func record(_ type: UInt16) -> AuditRecord? { records.first { $0.type == type } }
+    public func record(_ type: UInt16) -> AuditRecord? {
+        // Indexing, not `first(where:)`, which copies (retains) every record it looks at.
+        for i in records.indices where records[i].type == type { return records[i] }
+        return nil
+    }
 
     /// All records of this type, in order.
     public func records(_ type: UInt16) -> [AuditRecord] { records.filter { $0.type == type } }
@@ -37,23 +41,36 @@ public struct AuditEvent: Sendable, Hashable {
     /// The record that describes the actor: the SYSCALL record when there is one, else the first record.
     public var primary: AuditRecord? { record(AuditRecordType.syscall) ?? records.first }
 
+    /// The index of the first record of this type.
+    func index(of type: UInt16) -> Int? {
+        for i in records.indices where records[i].type == type { return i }
+        return nil
+    }
+
     /// The record that names what happened: the first record that is not part of every syscall event
     /// (SYSCALL, CWD, PATH, PROCTITLE, EXECVE, SOCKADDR…) — an AVC, a NETFILTER_CFG — else the primary one.
     public var kind: AuditRecord? {
-        records.first { !AuditEvent.auxiliaryTypes.contains($0.type) } ?? primary
+        for i in records.indices where !AuditEvent.isAuxiliary(records[i].type) { return records[i] }
+        return primary
     }
 
     /// SYSCALL and the records that accompany syscalls: PATH, IPC, SOCKETCALL, SOCKADDR, CWD, EXECVE,
     /// IPC_SET_PERM, MQ_*, FD_PAIR, OBJ_PID, EOE, BPRM_FCAPS, CAPSET, MMAP, PROCTITLE.
-    static let auxiliaryTypes: Set<UInt16> = [
-        1300, 1302, 1303, 1304, 1306, 1307, 1309, 1311, 1312, 1313, 1314, 1315, 1317, 1318, 1320, 1321, 1322, 1323,
-        1327,
-    ]
+    static func isAuxiliary(_ type: UInt16) -> Bool {
+        switch type {
+        case 1300, 1302, 1303, 1304, 1306, 1307, 1309, 1311, 1312, 1313, 1314, 1315, 1317, 1318, 1320, 1321, 1322,
+            1323, 1327:
+            true
+        default: false
+        }
+    }
 
     /// Rule keys from every record, without duplicates, in order.
     public var keys: [String] {
         var seen: [String] = []
-        for record in records { for key in record.keys where !seen.contains(key) { seen.append(key) } }
+        for i in records.indices where records[i].index(of: .key) != nil {
+            for key in records[i].keys where !seen.contains(key) { seen.append(key) }
+        }
         return seen
     }
 }

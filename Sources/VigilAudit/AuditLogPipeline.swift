@@ -28,6 +28,7 @@ public struct AuditLogPipeline {
     private var sinceExpire = 0
     private var lastLine: [UInt32: Int] = [:]
     private var incomplete: [AuditError] = []
+    private var jsonWriter = AuditJSONWriter()
 
     public init(hostname: String? = nil, timeout: Int64 = 2000, maxLineLength: Int = 256 * 1024) {
         clock = StreamClock()
@@ -43,9 +44,52 @@ public struct AuditLogPipeline {
 
     /// Feeds a chunk of raw text.
     public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>, _ emit: (Event) throws -> Void) rethrows {
-        var records: [AuditRecord] = []
-        reader.feed(chunk) { records.append($0) }
-        try process(records, emit)
+        try feed(chunk, unmapped: true) { try emit($1) }
+    }
+
+    /// Feeds a chunk of raw text and appends each event it completes to `out` as one line of JSON (the
+    /// bytes `EventJSON` writes for the event `feed` would give, and a newline). Faster than `feed` then
+    /// `EventJSON`: `unmapped` is written from the records' bytes without building a dictionary.
+    public mutating func feedJSON(_ chunk: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var writer = jsonWriter
+        jsonWriter = AuditJSONWriter()
+        feed(chunk, unmapped: false) { writer.append($1, source: $0, to: &out) }
+        jsonWriter = writer
+    }
+
+    /// Ends the input as `finish`, appending the remaining events to `out` as lines of JSON.
+    public mutating func finishJSON(into out: inout [UInt8]) {
+        var writer = jsonWriter
+        jsonWriter = AuditJSONWriter()
+        finish(unmapped: false) { writer.append($1, source: $0, to: &out) }
+        jsonWriter = writer
+    }
+
+    /// As `feed`, but each event comes with its records and without `unmapped`, for an `AuditJSONWriter`
+    /// (possibly on another thread) to write; loss events come with no records and are complete.
+    public mutating func feedDeferringUnmapped(
+        _ chunk: UnsafeBufferPointer<UInt8>, _ emit: (Event, AuditEvent?) throws -> Void
+    ) rethrows {
+        try feed(chunk, unmapped: false) { try emit($1, $0) }
+    }
+
+    /// Ends the input as `finish`, for `feedDeferringUnmapped`.
+    public mutating func finishDeferringUnmapped(_ emit: (Event, AuditEvent?) throws -> Void) rethrows {
+        try finish(unmapped: false) { try emit($1, $0) }
+    }
+
+    private mutating func feed(
+        _ chunk: UnsafeBufferPointer<UInt8>, unmapped: Bool, _ emit: (AuditEvent?, Event) throws -> Void
+    ) rethrows {
+        // Each record goes to the assembler as the reader completes it (no array of records in between).
+        var reader = self.reader
+        self.reader = AuditLogReader(maxLineLength: reader.maxLineLength)
+        defer { self.reader = reader }
+        var outputs: [AuditAssembler.Output] = []
+        reader.feed(chunk) { add($0, &outputs) }
+        try deliver(outputs, unmapped: unmapped, emit)
+        summary.lines = reader.lineCount
+        summary.records = reader.recordCount
     }
 
     /// Feeds a chunk of raw text.
@@ -55,12 +99,16 @@ public struct AuditLogPipeline {
 
     /// Ends the input: the last line is read, open events complete, missing serials count as lost.
     public mutating func finish(_ emit: (Event) throws -> Void) rethrows {
+        try finish(unmapped: true) { try emit($1) }
+    }
+
+    private mutating func finish(unmapped: Bool, _ emit: (AuditEvent?, Event) throws -> Void) rethrows {
         var records: [AuditRecord] = []
         reader.finish { records.append($0) }
-        try process(records, emit)
+        try process(records, unmapped: unmapped, emit)
         var outputs: [AuditAssembler.Output] = []
         assembler.flush { outputs.append($0) }
-        try deliver(outputs, emit)
+        try deliver(outputs, unmapped: unmapped, emit)
         summary.lines = reader.lineCount
         summary.records = reader.recordCount
         // Lines that gave no record at all; a record with a bad field is still read (its problem is reported).
@@ -70,25 +118,31 @@ public struct AuditLogPipeline {
         summary.problems = reader.diagnostics.count + incomplete.count
     }
 
-    private mutating func process(_ records: [AuditRecord], _ emit: (Event) throws -> Void) rethrows {
+    private mutating func process(
+        _ records: [AuditRecord], unmapped: Bool, _ emit: (AuditEvent?, Event) throws -> Void
+    ) rethrows {
         var outputs: [AuditAssembler.Output] = []
-        for record in records {
-            clock.observe(record.time)
-            if record.type == AuditRecordType.eoe { sawEndOfEvent = true }
-            lastLine[record.serial] = record.line
-            assembler.add(record) { outputs.append($0) }
-            sinceExpire += 1
-            if sinceExpire >= 256 {
-                sinceExpire = 0
-                assembler.expire { outputs.append($0) }
-            }
-        }
-        try deliver(outputs, emit)
+        for i in records.indices { add(records[i], &outputs) }
+        try deliver(outputs, unmapped: unmapped, emit)
         summary.lines = reader.lineCount
         summary.records = reader.recordCount
     }
 
-    private mutating func deliver(_ outputs: [AuditAssembler.Output], _ emit: (Event) throws -> Void) rethrows {
+    private mutating func add(_ record: AuditRecord, _ outputs: inout [AuditAssembler.Output]) {
+        clock.observe(record.time)
+        if record.type == AuditRecordType.eoe { sawEndOfEvent = true }
+        lastLine[record.serial] = record.line
+        assembler.add(record) { outputs.append($0) }
+        sinceExpire += 1
+        if sinceExpire >= 256 {
+            sinceExpire = 0
+            assembler.expire { outputs.append($0) }
+        }
+    }
+
+    private mutating func deliver(
+        _ outputs: [AuditAssembler.Output], unmapped: Bool, _ emit: (AuditEvent?, Event) throws -> Void
+    ) rethrows {
         for output in outputs {
             switch output {
             case .event(let event):
@@ -100,16 +154,37 @@ public struct AuditLogPipeline {
                             "event \(event.serial) has no EOE record: the input ends (or was cut) inside it; its records are kept",
                             line: line))
                 }
-                let normalized = normalizer.normalize(event)
+                let normalized = normalizer.normalize(event, unmapped: unmapped)
                 summary.events += 1
                 summary.byClass[normalized.classUID, default: 0] += 1
-                try emit(normalized)
+                try emit(event, normalized)
             case .loss(let loss):
                 summary.lostSerials += loss.count
                 summary.lossReports += 1
                 let event = normalizer.lossEvent(loss)
-                try emit(event)
+                try emit(nil, event)
             }
         }
+    }
+}
+
+/// Writes normalized audit events as JSON lines. Given the event's records (`source`) and an event
+/// without `unmapped`, it writes `unmapped` from the records' bytes — the same bytes `EventJSON` writes
+/// for the event `AuditNormalizer.normalize` gives, without building its dictionary.
+public struct AuditJSONWriter: Sendable {
+    private var unmapped = UnmappedWriter()
+
+    public init() {}
+
+    /// Appends the event and a newline.
+    public mutating func append(_ event: Event, source: AuditEvent?, to out: inout [UInt8]) {
+        if let source, event.unmapped == nil {
+            unmapped.collect(source)
+            let writer = unmapped
+            EventJSON.append(event, unmapped: { writer.write(&$0) }, to: &out)
+        } else {
+            EventJSON.append(event, to: &out)
+        }
+        out.append(UInt8(ascii: "\n"))
     }
 }

@@ -21,7 +21,13 @@ public struct AuditNormalizer: Sendable {
     /// The normalized event; the process table is updated after the event is built (so an exec's parent
     /// is what was known before it).
     public mutating func normalize(_ event: AuditEvent) -> Event {
-        let built = build(event)
+        normalize(event, unmapped: true)
+    }
+
+    /// As `normalize(_:)`; without `unmapped`, the event's `unmapped` is left nil (the JSON path writes it
+    /// from the records).
+    mutating func normalize(_ event: AuditEvent, unmapped: Bool) -> Event {
+        let built = build(event, unmapped: unmapped)
         processes.update(from: event)
         return built
     }
@@ -41,7 +47,7 @@ public struct AuditNormalizer: Sendable {
 
     // MARK: - Building
 
-    private func build(_ event: AuditEvent) -> Event {
+    private func build(_ event: AuditEvent, unmapped: Bool) -> Event {
         let primary = event.primary ?? AuditRecord(type: 0, time: event.time, serial: event.serial)
         let syscall = event.record(AuditRecordType.syscall)
         let name = syscall?.syscallName
@@ -52,7 +58,7 @@ public struct AuditNormalizer: Sendable {
             device: hostname.map { Device(hostname: $0) })
         out.statusID = primary.succeeded.map { $0 ? 1 : 2 }
         out.actor = actor(of: event, primary: primary)
-        out.unmapped = AuditNormalizer.unmapped(event)
+        if unmapped { out.unmapped = AuditNormalizer.unmapped(event) }
         if keepRawText { out.rawData = event.records.map(\.description).joined(separator: "\n") }
 
         let kind = event.kind ?? primary
@@ -67,7 +73,7 @@ public struct AuditNormalizer: Sendable {
             }
             if let activity = AuditNormalizer.networkActivity[name],
                 let sockaddr = event.record(AuditRecordType.sockaddr),
-                let address = sockaddr["saddr"].flatMap(SocketAddress.init(hex:)), address.family != "netlink"
+                let address = sockaddr[.saddr].flatMap(SocketAddress.init(hex:)), address.family != "netlink"
             {
                 out.classUID = .networkActivity
                 let endpoint = Endpoint(ip: address.ip, port: address.port, path: address.path)
@@ -84,7 +90,7 @@ public struct AuditNormalizer: Sendable {
             if let activity = AuditNormalizer.moduleActivity[name] {
                 out.classUID = .kernelExtensionActivity
                 out.activityID = activity
-                let module = event.record(AuditRecordType.kernModule)?["name"]
+                let module = event.record(AuditRecordType.kernModule)?[.name]
                 out.file = module.map { FileObject(path: nil, name: $0) }
                 out.message = "kernel module \(activity == 1 ? "load" : "unload")\(module.map { ": \($0)" } ?? "")"
                 return out
@@ -101,30 +107,30 @@ public struct AuditNormalizer: Sendable {
         if type == AuditRecordType.kernModule {
             out.classUID = .kernelExtensionActivity
             out.activityID = Activity.KernelExtension.load
-            out.file = kind["name"].map { FileObject(name: $0) }
-            out.message = "kernel module load: \(kind["name"] ?? "?")"
+            out.file = kind[.name].map { FileObject(name: $0) }
+            out.message = "kernel module load: \(kind[.name] ?? "?")"
         } else if let activity = AuditNormalizer.authentication[typeName] {
             out.classUID = .authentication
             out.activityID = activity
             out.user = targetUser(kind)
             out.srcEndpoint = remote(kind)
             if type == 1123 {  // USER_CMD (sudo)
-                out.process = Process(pid: kind["pid"].flatMap(Int.init), cmdLine: kind["cmd"], cwd: kind["cwd"])
+                out.process = Process(pid: kind[.pid].flatMap(Int.init), cmdLine: kind[.cmd], cwd: kind[.cwd])
             }
-            out.message = "\(typeName) \(kind["op"] ?? "")".trimmingSpaces()
+            out.message = "\(typeName) \(kind[.op] ?? "")".trimmingSpaces()
         } else if let activity = AuditNormalizer.accountChange[typeName] {
             out.classUID = .accountChange
             out.activityID = activity
             out.user = targetUser(kind)
             out.severityID = .low
-            out.message = "\(typeName) \(kind["op"] ?? "")".trimmingSpaces()
+            out.message = "\(typeName) \(kind[.op] ?? "")".trimmingSpaces()
         } else if typeName == "CONFIG_CHANGE" || typeName.hasPrefix("DAEMON_") || typeName == "FEATURE_CHANGE"
             || typeName == "USYS_CONFIG" || typeName == "MAC_CONFIG_CHANGE"
         {
             out.classUID = .configStateChange
             out.activityID = Activity.other
             out.severityID = .low
-            out.message = "audit \(typeName): \(kind["op"] ?? kind.fields.first.map { "\($0.name)=\($0.value)" } ?? "")"
+            out.message = "audit \(typeName): \(kind[.op] ?? kind.fields.first.map { "\($0.name)=\($0.value)" } ?? "")"
         } else {
             out.message = typeName
         }
@@ -132,17 +138,18 @@ public struct AuditNormalizer: Sendable {
     }
 
     private func actor(of event: AuditEvent, primary: AuditRecord) -> Actor {
-        let pid = primary["pid"].flatMap(Int.init)
+        let pid = primary[.pid].flatMap(Int.init)
         var process = Process(
-            pid: pid, name: primary["comm"], file: primary["exe"].map { FileObject(path: $0) },
-            cwd: event.record(AuditRecordType.cwd)?["cwd"])
-        if let ppid = primary["ppid"].flatMap(Int.init) { process.parentProcess = parent(ppid) }
+            pid: pid, name: primary[.comm],
+            file: primary[.exe].map { FileObject(path: $0, name: AuditNormalizer.baseName($0)) },
+            cwd: event.record(AuditRecordType.cwd)?[.cwd])
+        if let ppid = primary[.ppid].flatMap(Int.init) { process.parentProcess = parent(ppid) }
         let session = AuditNormalizer.session(primary)
         process.session = session
-        process.tty = primary["tty"].flatMap { $0 == "(none)" ? nil : $0 }
-        process.user = primary["uid"].map { User(uid: $0, name: primary["UID"]) }
-        if let auid = primary["auid"], auid != "4294967295" {
-            process.loginUser = User(uid: auid, name: primary["AUID"])
+        process.tty = primary[.tty].flatMap { $0 == "(none)" ? nil : $0 }
+        process.user = primary[.uid].map { User(uid: $0, name: primary[.upperUID]) }
+        if let auid = primary[.auid], auid != "4294967295" {
+            process.loginUser = User(uid: auid, name: primary[.upperAUID])
         }
         let user = process.loginUser ?? process.user
         return Actor(user: user, process: process, session: session)
@@ -151,7 +158,7 @@ public struct AuditNormalizer: Sendable {
     private func parent(_ ppid: Int) -> ParentProcess {
         var parent = ParentProcess(pid: ppid)
         if let known = processes[ppid] {
-            parent.file = known.executable.map { FileObject(path: $0) }
+            parent.file = known.executable.map { FileObject(path: $0, name: AuditNormalizer.baseName($0)) }
             parent.name = parent.file?.name
             parent.cmdLine = known.commandLine
             parent.user = known.uid.map { User(uid: $0) }
@@ -161,21 +168,22 @@ public struct AuditNormalizer: Sendable {
 
     private func launchedProcess(_ event: AuditEvent, syscall: AuditRecord) -> Process {
         let argv = event.record(AuditRecordType.execve).map(AuditNormalizer.arguments(of:)) ?? []
-        let pid = syscall["pid"].flatMap(Int.init)
+        let pid = syscall[.pid].flatMap(Int.init)
         var process = Process(
-            pid: pid, name: syscall["comm"], cmdLine: AuditNormalizer.commandLine(argv),
-            file: syscall["exe"].map { FileObject(path: $0) }, cwd: event.record(AuditRecordType.cwd)?["cwd"])
-        process.user = syscall["uid"].map { User(uid: $0, name: syscall["UID"]) }
-        if let euid = syscall["euid"], euid != syscall["uid"] {
-            process.effectiveUser = User(uid: euid, name: syscall["EUID"])
+            pid: pid, name: syscall[.comm], cmdLine: AuditNormalizer.commandLine(argv),
+            file: syscall[.exe].map { FileObject(path: $0, name: AuditNormalizer.baseName($0)) },
+            cwd: event.record(AuditRecordType.cwd)?[.cwd])
+        process.user = syscall[.uid].map { User(uid: $0, name: syscall[.upperUID]) }
+        if let euid = syscall[.euid], euid != syscall[.uid] {
+            process.effectiveUser = User(uid: euid, name: syscall[.upperEUID])
         }
-        if let auid = syscall["auid"], auid != "4294967295" {
-            process.loginUser = User(uid: auid, name: syscall["AUID"])
+        if let auid = syscall[.auid], auid != "4294967295" {
+            process.loginUser = User(uid: auid, name: syscall[.upperAUID])
         }
         process.session = AuditNormalizer.session(syscall)
-        process.tty = syscall["tty"].flatMap { $0 == "(none)" ? nil : $0 }
+        process.tty = syscall[.tty].flatMap { $0 == "(none)" ? nil : $0 }
         process.createdTime = event.time
-        if let ppid = syscall["ppid"].flatMap(Int.init) {
+        if let ppid = syscall[.ppid].flatMap(Int.init) {
             process.parentProcess = parent(ppid)
             var lineage = processes[ppid]?.executable.map { [$0] } ?? []
             lineage += processes.lineage(of: ppid)
@@ -187,30 +195,32 @@ public struct AuditNormalizer: Sendable {
     /// The file a syscall acted on: the last PATH item that is not the parent directory, made absolute with CWD.
     private func fileTarget(_ event: AuditEvent) -> FileObject? {
         let paths = event.records(AuditRecordType.path)
-        guard !paths.isEmpty, !event.keys.isEmpty || paths.contains(where: { $0["nametype"] != nil }) else {
+        guard !paths.isEmpty, !event.keys.isEmpty || paths.contains(where: { $0[.nametype] != nil }) else {
             return nil
         }
         let chosen =
-            paths.last(where: { $0["nametype"] != "PARENT" && $0["objtype"] != "PARENT" && $0["name"] != nil })
-            ?? paths.last(where: { $0["name"] != nil })
-        guard let item = chosen, let name = item["name"], item.field("name")?.encoding != .null else { return nil }
+            paths.last(where: { $0[.nametype] != "PARENT" && $0[.objtype] != "PARENT" && $0[.name] != nil })
+            ?? paths.last(where: { $0[.name] != nil })
+        guard let item = chosen, let name = item[.name], item.field("name")?.encoding != .null else { return nil }
         var path = name
-        if !name.hasPrefix("/"), let cwd = event.record(AuditRecordType.cwd)?["cwd"] {
+        if !name.hasPrefix("/"), let cwd = event.record(AuditRecordType.cwd)?[.cwd] {
             path = cwd.hasSuffix("/") ? cwd + name : cwd + "/" + name
         }
-        return FileObject(path: path, mode: item["mode"], owner: item["ouid"].map { User(uid: $0) })
+        return FileObject(
+            path: path, name: AuditNormalizer.baseName(path), mode: item[.mode],
+            owner: item[.ouid].map { User(uid: $0) })
     }
 
     private func targetUser(_ record: AuditRecord) -> User? {
-        let name = record["acct"]
-        let uid = record["id"] ?? record["uid"]
+        let name = record[.acct]
+        let uid = record[.id] ?? record[.uid]
         if name == nil && uid == nil { return nil }
-        return User(uid: record["acct"] == nil ? uid : record["id"], name: name)
+        return User(uid: record[.acct] == nil ? uid : record[.id], name: name)
     }
 
     private func remote(_ record: AuditRecord) -> Endpoint? {
-        let addr = record["addr"].flatMap { $0 == "?" ? nil : $0 }
-        let host = record["hostname"].flatMap { $0 == "?" ? nil : $0 }
+        let addr = record[.addr].flatMap { $0 == "?" ? nil : $0 }
+        let host = record[.hostname].flatMap { $0 == "?" ? nil : $0 }
         if addr == nil && host == nil { return nil }
         return Endpoint(ip: addr, hostname: host)
     }
@@ -270,8 +280,8 @@ public struct AuditNormalizer: Sendable {
     ]
 
     static func session(_ record: AuditRecord) -> Session? {
-        let ses = record["ses"].flatMap { $0 == "4294967295" ? nil : $0 }
-        let terminal = record["terminal"] ?? record["tty"].flatMap { $0 == "(none)" ? nil : $0 }
+        let ses = record[.ses].flatMap { $0 == "4294967295" ? nil : $0 }
+        let terminal = record[.terminal] ?? record[.tty].flatMap { $0 == "(none)" ? nil : $0 }
         if ses == nil && terminal == nil { return nil }
         return Session(uid: ses, terminal: terminal == "?" ? nil : terminal)
     }
@@ -281,27 +291,56 @@ public struct AuditNormalizer: Sendable {
         var single: [Int: String] = [:]
         var pieces: [Int: [Int: String]] = [:]
         var highest = -1
-        for field in record.fields {
-            guard AuditRecordParser.isArgumentName(field.name) else { continue }
-            let name = field.name.dropFirst()
-            if let bracket = name.firstIndex(of: "[") {
-                guard let n = Int(name[..<bracket]),
-                    let i = Int(name[name.index(after: bracket)...].dropLast())
-                else { continue }
-                pieces[n, default: [:]][i] = field.value
-                highest = max(highest, n)
-            } else if let n = Int(name) {
-                single[n] = field.value
+        record.storage.withUnsafeBufferPointer { bytes in
+            for (index, span) in record.spans.enumerated() {
+                let name = UnsafeBufferPointer(rebasing: bytes[span.nameRange])
+                guard AuditRecordParser.isArgumentName(name) else { continue }
+                // a<n> or a<n>[<i>]
+                var i = 1
+                var n = 0
+                while i < name.count, name[i] >= 0x30, name[i] <= 0x39, n < 1 << 24 {
+                    n = n * 10 + Int(name[i] - 0x30)
+                    i += 1
+                }
+                if i == name.count {
+                    single[n] = record.value(at: index)
+                    highest = max(highest, n)
+                    continue
+                }
+                i += 1
+                var piece = 0
+                let digitsStart = i
+                while i < name.count, name[i] >= 0x30, name[i] <= 0x39, piece < 1 << 24 {
+                    piece = piece * 10 + Int(name[i] - 0x30)
+                    i += 1
+                }
+                guard i > digitsStart, i == name.count - 1, name[i] == UInt8(ascii: "]") else { continue }
+                pieces[n, default: [:]][piece] = record.value(at: index)
                 highest = max(highest, n)
             }
         }
-        let count = record["argc"].flatMap(Int.init) ?? highest + 1
+        let count = record[.argc].flatMap(Int.init) ?? highest + 1
         guard count > 0 else { return [] }
         return (0..<min(count, highest + 1)).map { n in
             if let value = single[n] { return value }
             if let parts = pieces[n] { return parts.keys.sorted().map { parts[$0] ?? "" }.joined() }
             return ""
         }
+    }
+
+    /// The last non-empty component of a path ("" for "/"), as `FileObject(path:)` names it, without
+    /// splitting the whole path.
+    static func baseName(_ path: String) -> String {
+        let utf8 = path.utf8
+        var end = utf8.endIndex
+        while end > utf8.startIndex, utf8[utf8.index(before: end)] == UInt8(ascii: "/") {
+            end = utf8.index(before: end)
+        }
+        var start = end
+        while start > utf8.startIndex, utf8[utf8.index(before: start)] != UInt8(ascii: "/") {
+            start = utf8.index(before: start)
+        }
+        return String(path[start..<end])
     }
 
     /// argv as one line: arguments with spaces or quotes are double-quoted.

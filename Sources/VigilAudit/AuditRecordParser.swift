@@ -91,7 +91,8 @@ public struct AuditRecordParser: Sendable {
             return nil
         }
         var record = AuditRecord(type: type, time: time, serial: serial, node: node, line: lineNumber)
-        record.fields.reserveCapacity(24)
+        record.storage.reserveCapacity(cursor.buffer.count - cursor.index)
+        record.spans.reserveCapacity(24)
         let isExecve = type == AuditRecordType.execve
         parseFields(
             &cursor, into: &record, isExecve: isExecve, lineNumber: lineNumber, diagnostics: &diagnostics)
@@ -102,7 +103,7 @@ public struct AuditRecordParser: Sendable {
         _ cursor: inout Cursor, into record: inout AuditRecord, isExecve: Bool, lineNumber: Int,
         diagnostics: inout [AuditError]
     ) {
-        var prefix: String?
+        var prefix: StaticString?
         while true {
             cursor.skipSeparators()
             if cursor.atEnd { return }
@@ -112,34 +113,45 @@ public struct AuditRecordParser: Sendable {
                 cursor.index += 1
             }
             if cursor.atEnd || cursor.byte != UInt8(ascii: "=") {
-                let word = cursor.string(start, cursor.index)
-                if word == "old" || word == "new" {
-                    prefix = word + "_"
+                let word = cursor.bytes(start, cursor.index)
+                if word.elementsEqual("old".utf8) {
+                    prefix = "old_"
+                } else if word.elementsEqual("new".utf8) {
+                    prefix = "new_"
                 } else {
-                    record.words.append(word)
+                    record.words.append(String(decoding: word, as: UTF8.self))
                     prefix = nil
                 }
                 continue
             }
             var keyStart = start
             if cursor.buffer[keyStart] == UInt8(ascii: "(") { keyStart += 1 }
-            var name = cursor.string(keyStart, cursor.index)
+            // The name goes into the record's storage first; the value follows it.
+            let nameStart = record.storage.count
             if let p = prefix {
-                name = p + name
+                p.withUTF8Buffer { record.storage.append(contentsOf: $0) }
                 prefix = nil
+            }
+            record.appendText(cursor.bytes(keyStart, cursor.index))
+            let valueStart = record.storage.count
+            let id = record.storage.withUnsafeBufferPointer {
+                FieldName.intern(UnsafeBufferPointer(rebasing: $0[nameStart..<valueStart]))
             }
             cursor.index += 1
             if cursor.atEnd {
-                record.fields.append(AuditField(name: name, value: ""))
+                record.closeField(nameStart: nameStart, valueStart: valueStart, name: id, encoding: .plain)
                 return
             }
             let quote = cursor.byte
             if quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") {
-                let valueStart = cursor.index + 1
-                cursor.index = valueStart
+                let quotedStart = cursor.index + 1
+                cursor.index = quotedStart
                 while !cursor.atEnd, cursor.byte != quote { cursor.index += 1 }
-                let valueEnd = cursor.index
+                let quotedEnd = cursor.index
                 if cursor.atEnd {
+                    let name = record.storage.withUnsafeBufferPointer {
+                        String(decoding: $0[nameStart..<valueStart], as: UTF8.self)
+                    }
                     diagnostics.append(
                         AuditError(
                             .unterminatedQuote,
@@ -148,86 +160,95 @@ public struct AuditRecordParser: Sendable {
                 } else {
                     cursor.index += 1
                 }
-                if quote == UInt8(ascii: "'") && name == "msg" {
-                    var inner = Cursor(buffer: UnsafeBufferPointer(rebasing: cursor.buffer[valueStart..<valueEnd]))
+                if quote == UInt8(ascii: "'") && id == .msg {
+                    record.storage.removeSubrange(nameStart...)
+                    var inner = Cursor(buffer: UnsafeBufferPointer(rebasing: cursor.buffer[quotedStart..<quotedEnd]))
                     parseFields(
                         &inner, into: &record, isExecve: false, lineNumber: lineNumber, diagnostics: &diagnostics)
                 } else {
-                    record.fields.append(
-                        AuditField(name: name, value: cursor.string(valueStart, valueEnd), encoding: .quoted))
+                    record.appendText(cursor.bytes(quotedStart, quotedEnd))
+                    record.closeField(nameStart: nameStart, valueStart: valueStart, name: id, encoding: .quoted)
                 }
                 continue
             }
-            let valueStart = cursor.index
+            let rawStart = cursor.index
             cursor.skipValue()
-            var valueEnd = cursor.index
+            var rawEnd = cursor.index
             // Enriched records copied without their 0x1D byte: "key=(null)ARCH=x86_64" is two fields.
-            if valueEnd - valueStart > 6, cursor.hasPrefix("(null)", at: valueStart) {
-                valueEnd = valueStart + 6
-                cursor.index = valueEnd
+            if rawEnd - rawStart > 6, cursor.hasPrefix("(null)", at: rawStart) {
+                rawEnd = rawStart + 6
+                cursor.index = rawEnd
             }
             // Old PAM records: "(hostname=?, addr=?, terminal=cron res=success)".
-            while valueEnd > valueStart,
-                cursor.buffer[valueEnd - 1] == UInt8(ascii: ",") || cursor.buffer[valueEnd - 1] == UInt8(ascii: "\"")
-                    || cursor.buffer[valueEnd - 1] == UInt8(ascii: ")")
-                        && cursor.buffer[valueStart] != UInt8(ascii: "(")
+            while rawEnd > rawStart,
+                cursor.buffer[rawEnd - 1] == UInt8(ascii: ",") || cursor.buffer[rawEnd - 1] == UInt8(ascii: "\"")
+                    || cursor.buffer[rawEnd - 1] == UInt8(ascii: ")")
+                        && cursor.buffer[rawStart] != UInt8(ascii: "(")
             {
-                valueEnd -= 1
+                rawEnd -= 1
             }
-            let raw = UnsafeBufferPointer(rebasing: cursor.buffer[valueStart..<valueEnd])
-            record.fields.append(
-                decodeUnquoted(
-                    name: name, raw: raw, isExecve: isExecve, lineNumber: lineNumber, diagnostics: &diagnostics))
+            let raw = cursor.bytes(rawStart, rawEnd)
+            let encoding = decodeUnquoted(
+                id: id, raw: raw, into: &record, nameStart: nameStart, valueStart: valueStart, isExecve: isExecve,
+                lineNumber: lineNumber, diagnostics: &diagnostics)
+            record.closeField(nameStart: nameStart, valueStart: valueStart, name: id, encoding: encoding)
         }
     }
 
+    /// Appends the decoded value of an unquoted field to the record's storage and says how it was written.
     private func decodeUnquoted(
-        name: String, raw: UnsafeBufferPointer<UInt8>, isExecve: Bool, lineNumber: Int,
-        diagnostics: inout [AuditError]
-    ) -> AuditField {
-        let text = String(decoding: raw, as: UTF8.self)
-        if text == "(null)" { return AuditField(name: name, value: text, encoding: .null) }
+        id: FieldName, raw: UnsafeBufferPointer<UInt8>, into record: inout AuditRecord, nameStart: Int,
+        valueStart: Int, isExecve: Bool, lineNumber: Int, diagnostics: inout [AuditError]
+    ) -> AuditField.Encoding {
+        if raw.elementsEqual("(null)".utf8) {
+            record.appendText(raw)
+            return .null
+        }
         let strict: Bool
         if isExecve {
-            guard AuditRecordParser.isArgumentName(name) else { return AuditField(name: name, value: text) }
+            let isArgument = record.storage.withUnsafeBufferPointer {
+                AuditRecordParser.isArgumentName(UnsafeBufferPointer(rebasing: $0[nameStart..<valueStart]))
+            }
+            guard isArgument else {
+                record.appendText(raw)
+                return .plain
+            }
             strict = true
-        } else if let kind = AuditRecordParser.hexFields[name] {
+        } else if let kind = id.hexKind {
             strict = kind
         } else {
-            return AuditField(name: name, value: text)
+            record.appendText(raw)
+            return .plain
         }
-        if text == "?" || raw.isEmpty { return AuditField(name: name, value: text) }
-        switch Hex.decode(raw) {
-        case .some(let bytes):
-            return AuditField(name: name, value: Hex.text(bytes, nulAsSpace: name == "proctitle"), encoding: .hex)
-        case .none:
-            // Plain text in a field that may be either (old PAM "acct=root") is fine; in a hex-only field it is not.
-            if strict || Hex.looksLikeHex(raw) {
-                diagnostics.append(
-                    AuditError(
-                        .invalidHex,
-                        "the value of '\(name)' is not valid hex (odd length or a non-hex digit); kept as written",
-                        line: lineNumber, field: name))
-                return AuditField(name: name, value: text, encoding: .invalidHex)
-            }
-            return AuditField(name: name, value: text)
+        if raw.isEmpty || (raw.count == 1 && raw[0] == UInt8(ascii: "?")) {
+            record.appendText(raw)
+            return .plain
         }
+        if record.appendHex(raw, nulAsSpace: id == .proctitle) { return .hex }
+        // Plain text in a field that may be either (old PAM "acct=root") is fine; in a hex-only field it is not.
+        record.appendText(raw)
+        if strict || Hex.looksLikeHex(raw) {
+            let name = record.name(bytes: nameStart..<valueStart)
+            diagnostics.append(
+                AuditError(
+                    .invalidHex,
+                    "the value of '\(name)' is not valid hex (odd length or a non-hex digit); kept as written",
+                    line: lineNumber, field: name))
+            return .invalidHex
+        }
+        return .plain
     }
-
-    /// Fields the kernel hex-encodes when they hold spaces, quotes or control characters.
-    /// `true` marks fields that are never plain text when unquoted.
-    static let hexFields: [String: Bool] = [
-        "proctitle": true, "cmd": false, "acct": false, "data": true, "exe": false, "comm": false, "cwd": false,
-        "name": false, "path": false, "key": false, "dir": false, "file": false, "ocomm": false, "watch": false,
-        "root_dir": false, "new-disk": false, "old-disk": false, "vm": false, "sw": false, "grp": false,
-    ]
 
     /// `a0`, `a12`, `a3[0]` in EXECVE records (not `a3_len` or `argc`).
     static func isArgumentName(_ name: String) -> Bool {
-        var utf8 = name.utf8.makeIterator()
-        guard utf8.next() == UInt8(ascii: "a") else { return false }
+        var copy = name
+        return copy.withUTF8 { isArgumentName($0) }
+    }
+
+    static func isArgumentName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard name.count >= 2, name[0] == UInt8(ascii: "a") else { return false }
         var digits = 0
-        while let c = utf8.next() {
+        for c in name.dropFirst() {
             if c >= 0x30 && c <= 0x39 {
                 digits += 1
                 continue
@@ -286,6 +307,10 @@ struct Cursor {
 
     func string(_ start: Int, _ end: Int) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self)
+    }
+
+    func bytes(_ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: buffer[start..<end])
     }
 
     /// Reads `audit(SEC.MS:SERIAL):` and returns (milliseconds, serial).

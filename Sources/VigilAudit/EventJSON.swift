@@ -6,6 +6,11 @@ import VigilCore
 public enum EventJSON {
     /// Appends one event (no newline).
     public static func append(_ e: Event, to out: inout [UInt8]) {
+        append(e, unmapped: nil, to: &out)
+    }
+
+    /// Appends one event whose `unmapped` object is written by `unmapped` (when the event has none).
+    static func append(_ e: Event, unmapped writeUnmapped: ((inout Writer) -> Void)?, to out: inout [UInt8]) {
         var w = Writer(out: out)
         out = []
         w.open()
@@ -59,6 +64,11 @@ public enum EventJSON {
             for i in sortedOrder(pairs) {
                 w.string(pairs[i].key, pairs[i].value)
             }
+            w.close()
+        } else if let writeUnmapped {
+            w.key("unmapped")
+            w.open()
+            writeUnmapped(&w)
             w.close()
         }
         if let u = e.user { w.key("user"); user(u, &w) }
@@ -264,30 +274,42 @@ public enum EventJSON {
         }
 
         mutating func quoted(_ value: String) {
-            out.append(UInt8(ascii: "\""))
             var copy = value
-            copy.withUTF8 { bytes in
-                var start = 0
-                for i in 0..<bytes.count {
-                    let c = bytes[i]
-                    guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                    start = i + 1
-                    switch c {
-                    case UInt8(ascii: "\""): out += [0x5C, 0x22]
-                    case UInt8(ascii: "\\"): out += [0x5C, 0x5C]
-                    case 0x0A: out += [0x5C, UInt8(ascii: "n")]
-                    case 0x0D: out += [0x5C, UInt8(ascii: "r")]
-                    case 0x09: out += [0x5C, UInt8(ascii: "t")]
-                    case 0x08: out += [0x5C, UInt8(ascii: "b")]
-                    case 0x0C: out += [0x5C, UInt8(ascii: "f")]
-                    default:
-                        let hex = Array("0123456789abcdef".utf8)
-                        out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]]
-                    }
+            copy.withUTF8 { quoted($0) }
+        }
+
+        /// A key and value given as UTF-8 bytes.
+        mutating func pair(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            quoted(name)
+            out.append(UInt8(ascii: ":"))
+            quoted(value)
+        }
+
+        /// Escapes as Foundation does: `"` `\\` and control characters; everything else (UTF-8, `/`) as is.
+        mutating func quoted(_ bytes: UnsafeBufferPointer<UInt8>) {
+            out.append(UInt8(ascii: "\""))
+            var start = 0
+            for i in 0..<bytes.count {
+                let c = bytes[i]
+                guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                start = i + 1
+                switch c {
+                case UInt8(ascii: "\""): out += [0x5C, 0x22]
+                case UInt8(ascii: "\\"): out += [0x5C, 0x5C]
+                case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+                case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+                case 0x09: out += [0x5C, UInt8(ascii: "t")]
+                case 0x08: out += [0x5C, UInt8(ascii: "b")]
+                case 0x0C: out += [0x5C, UInt8(ascii: "f")]
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    let digits = hex.utf8Start
+                    out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, digits[Int(c >> 4)], digits[Int(c & 0xF)]]
                 }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
             out.append(UInt8(ascii: "\""))
             first = false
         }

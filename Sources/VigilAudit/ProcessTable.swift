@@ -73,7 +73,7 @@ public struct ProcessTable: Sendable {
     /// `exit`/`exit_group` forgets the process, a successful fork/clone records the child under its parent.
     public mutating func update(from event: AuditEvent) {
         guard let syscall = event.record(AuditRecordType.syscall), let name = syscall.syscallName,
-            let pid = syscall["pid"].flatMap(Int.init)
+            let pid = syscall[.pid].flatMap(Int.init)
         else { return }
         switch name {
         case "execve", "execveat":
@@ -81,16 +81,16 @@ public struct ProcessTable: Sendable {
             let argv = event.record(AuditRecordType.execve).map(AuditNormalizer.arguments(of:))
             insert(
                 ProcessEntry(
-                    pid: pid, ppid: syscall["ppid"].flatMap(Int.init), executable: syscall["exe"],
-                    commandLine: argv.map(AuditNormalizer.commandLine), uid: syscall["uid"], startTime: event.time))
+                    pid: pid, ppid: syscall[.ppid].flatMap(Int.init), executable: syscall[.exe],
+                    commandLine: argv.map(AuditNormalizer.commandLine), uid: syscall[.uid], startTime: event.time))
         case "exit", "exit_group":
             remove(pid: pid)
         case "fork", "vfork", "clone", "clone3":
-            guard syscall.succeeded != false, let child = syscall["exit"].flatMap(Int.init), child > 0 else { return }
+            guard syscall.succeeded != false, let child = syscall[.exit].flatMap(Int.init), child > 0 else { return }
             insert(
                 ProcessEntry(
-                    pid: child, ppid: pid, executable: syscall["exe"], commandLine: entries[pid]?.commandLine,
-                    uid: syscall["uid"], startTime: event.time))
+                    pid: child, ppid: pid, executable: syscall[.exe], commandLine: entries[pid]?.commandLine,
+                    uid: syscall[.uid], startTime: event.time))
         default:
             return
         }

@@ -34,6 +34,8 @@ import VigilTestSupport
             pipeline.finish { events.append($0) }
             results.append((events, pipeline.diagnostics))
         }
+        // The JSON path (unmapped written from the record bytes) gives the bytes EventJSON gives for them.
+        #expect(FastJSONTests.jsonLines(text, chunk: 4093) == FastJSONTests.referenceLines(results[0].0))
         for other in results.dropFirst() {
             #expect(other.0 == results[0].0, "same events in every chunk size")
             #expect(other.1 == results[0].1, "same diagnostics in every chunk size")

@@ -21,6 +21,8 @@ CONF
 have_laurel=$(command -v laurel || true)
 have_ausearch=$(command -v ausearch || true)
 # AUDIT_AUSEARCH=0 leaves out ausearch (slow) when only the laurel ratio is wanted.
+# VIGIL_BASELINE_BIN=DIR also times DIR/vigil (an older build) in the same alternation, for before/after.
+baseline="${VIGIL_BASELINE_BIN:-}"
 if [ "${AUDIT_AUSEARCH:-1}" = "0" ]; then have_ausearch=""; fi
 echo "== audit parse: $n records, $((bytes / 1000000)) MB raw (median of 3 runs, alternating)"
 TIMEFORMAT='%R %U %S'
@@ -30,6 +32,7 @@ measure() { # name command… ; appends "wall cpu" to $work/NAME
 }
 for i in 1 2 3; do
   measure vigil "$bin/vigil" audit parse --json "$work/big.log"
+  if [ -n "$baseline" ]; then measure baseline "$baseline/vigil" audit parse --json "$work/big.log"; fi
   if [ -n "$have_laurel" ]; then rm -f "$work/laurel/"*; measure laurel sh -c "laurel -c '$work/laurel.conf' < '$work/big.log'"; fi
   if [ -n "$have_ausearch" ]; then measure ausearch ausearch -if "$work/big.log" -i; fi
 done
@@ -37,12 +40,13 @@ median_wall() { awk '{print $1}' "$work/$1.t" | sort -g | sed -n 2p; }
 median_cpu() { awk '{print $2 + $3}' "$work/$1.t" | sort -g | sed -n 2p; }
 vw=$(median_wall vigil); vc=$(median_cpu vigil)
 printf '%-22s %10s %14s %10s %16s\n' "tool" "wall s" "records/s" "CPU s" "vigil speed-up"
+# vigil audit parse --json writes JSON on a second thread: CPU s can exceed wall s on an idle machine.
 printf '%-22s %10.2f %14.0f %10.2f %16s\n' "vigil audit parse" "$vw" "$(echo "$n / $vw" | bc -l)" "$vc" "1.00"
-for peer in laurel ausearch; do
+for peer in baseline laurel ausearch; do
   if [ -s "$work/$peer.t" ]; then
     pw=$(median_wall "$peer"); pc=$(median_cpu "$peer")
     printf '%-22s %10.2f %14.0f %10.2f %16.2f\n' "$peer" "$pw" "$(echo "$n / $pw" | bc -l)" "$pc" "$(echo "$pw / $vw" | bc -l)"
-  else
+  elif [ "$peer" != baseline ]; then
     printf '%-22s %10s\n' "$peer" "not run (not installed: scripts/install-deps bench; or AUDIT_AUSEARCH=0)"
   fi
 done
