@@ -40,7 +40,7 @@ public final class PostgresEventStore: EventStore {
                 CREATE INDEX events_time ON events (time DESC);
                 CREATE INDEX events_class_time ON events (class_uid, time DESC);
                 """)
-    ]
+    ] + ServerSchema.postgres
 
     /// Lock key for schema migrations (any constant; shared by every node).
     static let migrationLock: Int64 = 0x5649_4749_4c00_0001
@@ -181,5 +181,9 @@ public final class PostgresEventStore: EventStore {
         try connection.withLock { db in
             Int(try db.query("SELECT count(*) FROM events").first?.first.flatMap { $0 } ?? "0") ?? 0
         }
+    }
+
+    public func withSQL<T: Sendable>(_ body: (any SQLExecutor) throws -> T) throws -> T {
+        try connection.withLock { db in try body(PostgresExecutor(connection: db)) }
     }
 }
