@@ -116,6 +116,18 @@ public final class Authenticator: Sendable {
 
     public func listUsers() throws -> [UserRecord] { try people.listUsers() }
 
+    /// On a store with no users, creates `admin` with a random password (what `vigil up` does on first
+    /// start) and returns the password and TOTP URI to show once; nil when there are users already.
+    public func createFirstAdminIfNone() throws -> (user: UserRecord, password: String, otpauthURI: String)? {
+        guard try people.userCount() == 0 else { return nil }
+        var password = ""
+        repeat {
+            password = String(Self.newSecret().prefix(24))
+        } while (try? checkPassword(password)) == nil
+        let created = try addUser(name: "admin", role: .admin, password: password)
+        return (created.user, password, created.otpauthURI)
+    }
+
     public func userCount() throws -> Int { try people.userCount() }
 
     /// Disables (ending their sessions) or re-enables (clearing a lockout) a user; false if there is none.
