@@ -26,6 +26,9 @@ enum PeopleChecks {
         ("the HTML login form, dashboard redirect and sign-out", htmlLogin),
         ("hostile strings are stored and returned verbatim", hostileStringsVerbatim),
         ("the access log records calls with growing ids", accessLogRecordsCalls),
+        ("events are filtered, paged, and bad filters are clear 400s", eventFilters),
+        ("alerts are listed, filtered and moved through their life cycle", alertLifeCycle),
+        ("metrics are in Prometheus text format", metricsEndpoint),
     ]
 
     /// A concrete path for a route pattern.
