@@ -19,11 +19,17 @@ public final class Server: Sendable {
         public var people: PeoplePolicy
         /// Mark cookies `Secure` (set when serving HTTPS).
         public var secureCookies: Bool
+        /// Where new alerts are sent (webhook, syslog, JSON lines), with retries.
+        public var notifiers: [any Notifier]
+        public var notificationPolicy: NotificationDispatcher.Policy
 
         public init(
             http: HTTPServer.Configuration = .init(), agentToken: String, maxBatchBytes: Int = 64 << 20,
-            maxBatchEvents: Int = 10_000, people: PeoplePolicy = PeoplePolicy(), secureCookies: Bool = false
+            maxBatchEvents: Int = 10_000, people: PeoplePolicy = PeoplePolicy(), secureCookies: Bool = false,
+            notifiers: [any Notifier] = [], notificationPolicy: NotificationDispatcher.Policy = .init()
         ) {
+            self.notifiers = notifiers
+            self.notificationPolicy = notificationPolicy
             self.http = http
             self.agentToken = agentToken
             self.maxBatchBytes = maxBatchBytes
@@ -41,6 +47,8 @@ public final class Server: Sendable {
     public let accessLog: AccessLog
     public let alerts: AlertStore
     public let metrics: Metrics
+    /// Sends new alerts to the configured notifiers.
+    public let notifications: NotificationDispatcher
     /// Every route with its permission (for tests and documentation).
     public let routes: [(method: String, pattern: String, permission: Permission)]
 
@@ -55,6 +63,9 @@ public final class Server: Sendable {
         authenticator = Authenticator(store: store, clock: clock, policy: configuration.people)
         accessLog = AccessLog(store: store)
         alerts = AlertStore(store: store)
+        notifications = NotificationDispatcher(
+            notifiers: configuration.notifiers, alerts: alerts, clock: clock, metrics: metrics,
+            policy: configuration.notificationPolicy)
         var router = SecureRouter()
         let api = API(
             store: store, configuration: configuration, clock: clock, authenticator: authenticator,
@@ -73,8 +84,17 @@ public final class Server: Sendable {
     /// Starts listening.
     public func start() throws { try http.start() }
 
-    /// Stops listening, after the requests in flight.
-    public func stop() { http.stop() }
+    /// Stops listening, after the requests in flight, then finishes queued notifications.
+    public func stop() {
+        http.stop()
+        notifications.drain()
+    }
+
+    /// Queues notifications for a newly stored alert (the detector calls this after the alert is durable).
+    public func alertStored(id: Int64) throws {
+        guard !configuration.notifiers.isEmpty, let (alert, _) = try alerts.get(id) else { return }
+        notifications.enqueue(alert)
+    }
 
     /// The bound port.
     public var port: UInt16 { http.port }
