@@ -16,14 +16,17 @@ extension Commands {
                 first admin with 'vigil server user add NAME --role admin --password-stdin'. Runs until Ctrl-C \
                 or SIGTERM.
                 """,
-            examples: ["vigil server", "vigil server --store sqlite:/var/lib/vigil/vigil.db --listen 127.0.0.1:8470"],
+            examples: [
+                "vigil server", "vigil server --store sqlite:/var/lib/vigil/vigil.db --listen 127.0.0.1:8470",
+                "vigil server --store postgres://vigil@db:5432/vigil --notify-syslog tcp://siem:6514 --notify-file /var/log/vigil/alerts.jsonl",
+            ],
             exitCodes: [(1, "the server could not start (port in use, store unreadable)")],
             options: [
                 StoreOption.spec,
                 ServiceOptions.listen,
                 OptionSpec(
                     "token-file", .value(placeholder: "FILE"), help: "The agent token (default ./.vigil/agent.token)."),
-            ],
+            ] + NotifyOptions.specs,
             subcommands: [serverUser],
             run: { arguments in
                 let (host, port) = try ServiceOptions.parseListen(arguments.value("listen"), path: arguments.path)
@@ -31,7 +34,9 @@ extension Commands {
                 let tokenFile = arguments.value("token-file") ?? ".vigil/agent.token"
                 let token = try ServiceOptions.agentToken(at: tokenFile, create: true)
                 let server = Server(
-                    configuration: .init(http: .init(host: host, port: port), agentToken: token),
+                    configuration: .init(
+                        http: .init(host: host, port: port), agentToken: token,
+                        notifiers: try NotifyOptions.notifiers(arguments)),
                     store: store)
                 try server.start()
                 Output.out(
