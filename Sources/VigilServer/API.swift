@@ -340,7 +340,8 @@ struct API: Sendable {
     func addAlertRoutes(to router: inout SecureRouter) {
         router.add("GET", "/api/v1/alerts", .readAlerts) { context in
             let query = context.request.query
-            try EventQuery.checkNames(query, allowed: ["status", "level", "host", "rule_id", "from", "to", "limit", "offset"])
+            try EventQuery.checkNames(
+                query, allowed: ["status", "level", "host", "rule_id", "from", "to", "limit", "offset"])
             var filter = AlertFilter()
             if let status = query["status"] {
                 guard AlertStore.statuses.contains(status) else {

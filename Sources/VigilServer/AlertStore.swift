@@ -193,7 +193,9 @@ public struct AlertStore: Sendable {
                 default:
                     throw HTTPError(
                         status: 409, code: "invalid-transition",
-                        message: "alert \(id) is \(status); it cannot be \(action == "resolve" ? "resolved" : "acknowledged") from that state")
+                        message:
+                            "alert \(id) is \(status); it cannot be \(action == "resolve" ? "resolved" : "acknowledged") from that state"
+                    )
                 }
                 try db.run(
                     "INSERT INTO alert_comments (alert_id, time, author, action, comment) VALUES (?, ?, ?, ?, ?)",
@@ -203,7 +205,9 @@ public struct AlertStore: Sendable {
     }
 
     /// Records one notification attempt.
-    public func recordDelivery(alertID: Int64, notifier: String, attempt: Int, time: Int64, succeeded: Bool, detail: String?)
+    public func recordDelivery(
+        alertID: Int64, notifier: String, attempt: Int, time: Int64, succeeded: Bool, detail: String?
+    )
         throws
     {
         try store.withSQL { db in
@@ -220,8 +224,9 @@ public struct AlertStore: Sendable {
     }
 
     /// Delivery attempts for one alert, oldest first: (notifier, attempt, succeeded, detail).
-    public func deliveries(alertID: Int64) throws -> [(notifier: String, attempt: Int, succeeded: Bool, detail: String?)]
-    {
+    public func deliveries(
+        alertID: Int64
+    ) throws -> [(notifier: String, attempt: Int, succeeded: Bool, detail: String?)] {
         try store.withSQL { db in
             try db.query(
                 "SELECT notifier, attempt, succeeded, detail FROM notification_deliveries WHERE alert_id = ? ORDER BY id",

@@ -76,7 +76,8 @@ public final class Authenticator: Sendable {
             name.trimmingCharacters(in: .whitespaces) == name
         else {
             throw PeopleError(
-                code: "invalid-name", message: "a user name is 1 to 64 characters, without ':', control characters or surrounding spaces",
+                code: "invalid-name",
+                message: "a user name is 1 to 64 characters, without ':', control characters or surrounding spaces",
                 status: 400)
         }
     }
@@ -89,7 +90,8 @@ public final class Authenticator: Sendable {
         else {
             throw PeopleError(
                 code: "weak-password",
-                message: "a password needs at least \(policy.minimumPasswordLength) characters, with both letters and digits",
+                message:
+                    "a password needs at least \(policy.minimumPasswordLength) characters, with both letters and digits",
                 status: 400)
         }
     }
@@ -229,7 +231,9 @@ public final class Authenticator: Sendable {
     // MARK: API tokens
 
     /// Creates an API token bound to `role`; the secret (`vgt_…`) is returned once, only its hash is kept.
-    public func createToken(name: String, role: Role, createdBy: String, expiresAt: Int64?) throws -> (
+    public func createToken(
+        name: String, role: Role, createdBy: String, expiresAt: Int64?
+    ) throws -> (
         APITokenInfo, secret: String
     ) {
         guard (1...128).contains(name.count) else {

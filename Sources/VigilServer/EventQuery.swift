@@ -20,7 +20,9 @@ public struct EventQuery: Sendable {
 
     public init() {}
 
-    static let parameters: Set<String> = ["host", "class_uid", "user", "process", "text", "from", "to", "limit", "cursor"]
+    static let parameters: Set<String> = [
+        "host", "class_uid", "user", "process", "text", "from", "to", "limit", "cursor",
+    ]
 
     static func bad(_ message: String) -> HTTPError { HTTPError(status: 400, code: "invalid-query", message: message) }
 
@@ -68,7 +70,8 @@ public struct EventQuery: Sendable {
         if let value = query["class_uid"] {
             guard let number = Int(value), EventClass(rawValue: number) != nil else {
                 throw Self.bad(
-                    "class_uid must be one of \(EventClass.allCases.map { String($0.rawValue) }.joined(separator: ", "))")
+                    "class_uid must be one of \(EventClass.allCases.map { String($0.rawValue) }.joined(separator: ", "))"
+                )
             }
             classUID = number
         }

@@ -24,7 +24,8 @@ public struct JSONLinesNotifier: Notifier {
             let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw NotifierError(code: "file.write", message: "cannot write to \(path): \(String(cString: strerror(errno)))")
+                throw NotifierError(
+                    code: "file.write", message: "cannot write to \(path): \(String(cString: strerror(errno)))")
             }
             written += n
         }

@@ -26,7 +26,9 @@ public final class Metrics: Sendable {
 
     public init() {
         declare("vigil_http_requests_total", .counter, "HTTP requests answered, by status code.")
-        declare("vigil_access_log_failures_total", .counter, "Requests refused because the access log could not be written.")
+        declare(
+            "vigil_access_log_failures_total", .counter, "Requests refused because the access log could not be written."
+        )
         declare("vigil_events_ingested_total", .counter, "Events stored from agents' batches.")
         declare("vigil_events_duplicate_total", .counter, "Events discarded as already stored.")
         declare("vigil_events_dropped_total", .counter, "Events refused (invalid, too large, wrong host).")
@@ -108,7 +110,8 @@ public final class Metrics: Sendable {
                     out += "\(name)\(labels) \(Self.number(value))\n"
                 }
             case .histogram:
-                let entries = family.histograms.isEmpty
+                let entries =
+                    family.histograms.isEmpty
                     ? ["": ([Double](repeating: 0, count: family.buckets.count), 0.0, 0.0)] : family.histograms
                 for (labels, entry) in entries.sorted(by: { $0.key < $1.key }) {
                     let inner = labels.isEmpty ? "" : String(labels.dropFirst().dropLast()) + ","

@@ -100,8 +100,10 @@ public final class NotificationDispatcher: Sendable {
                 }
                 metrics.increment(
                     "vigil_notification_deliveries_total",
-                    labels: ["notifier": notifier.name.split(separator: ":").first.map(String.init) ?? "",
-                             "result": succeeded ? "ok" : "failed"])
+                    labels: [
+                        "notifier": notifier.name.split(separator: ":").first.map(String.init) ?? "",
+                        "result": succeeded ? "ok" : "failed",
+                    ])
                 try? alerts.recordDelivery(
                     alertID: alert.id, notifier: notifier.name, attempt: attempt, time: clock.nowMilliseconds(),
                     succeeded: succeeded, detail: detail)

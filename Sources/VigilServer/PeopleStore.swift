@@ -100,8 +100,10 @@ struct PeopleStore: Sendable {
                         INSERT INTO users (name, role, password_hash, totp_secret, created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?) RETURNING id
                         """,
-                        [.text(name), .text(role.rawValue), .text(passwordHash), .text(totpSecret), .integer(now),
-                         .integer(now)]))
+                        [
+                            .text(name), .text(role.rawValue), .text(passwordHash), .text(totpSecret), .integer(now),
+                            .integer(now),
+                        ]))
             }
         }
     }
@@ -197,8 +199,10 @@ struct PeopleStore: Sendable {
                         INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at,
                             remote_address) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
                         """,
-                        [.text(tokenHash), .integer(userID), .text(csrfToken), .integer(now), .integer(now),
-                         .integer(expiresAt), remoteAddress.sqlValue]))
+                        [
+                            .text(tokenHash), .integer(userID), .text(csrfToken), .integer(now), .integer(now),
+                            .integer(expiresAt), remoteAddress.sqlValue,
+                        ]))
             }
         }
     }
@@ -245,7 +249,9 @@ struct PeopleStore: Sendable {
             revokedAt: optionalInt(row[7]))
     }
 
-    func insertToken(name: String, role: Role, tokenHash: String, createdBy: String, now: Int64, expiresAt: Int64?)
+    func insertToken(
+        name: String, role: Role, tokenHash: String, createdBy: String, now: Int64, expiresAt: Int64?
+    )
         throws -> APITokenInfo
     {
         try store.withSQL { db in
@@ -254,8 +260,10 @@ struct PeopleStore: Sendable {
                 INSERT INTO api_tokens (name, token_hash, role, created_by, created_at, expires_at)
                 VALUES (?, ?, ?, ?, ?, ?) RETURNING \(Self.tokenColumns)
                 """,
-                [.text(name), .text(tokenHash), .text(role.rawValue), .text(createdBy), .integer(now),
-                 expiresAt.sqlValue])
+                [
+                    .text(name), .text(tokenHash), .text(role.rawValue), .text(createdBy), .integer(now),
+                    expiresAt.sqlValue,
+                ])
             guard let first = row.first else {
                 throw StoreError(code: "store.token", message: "the token insert returned no row")
             }
@@ -272,7 +280,8 @@ struct PeopleStore: Sendable {
     func revokeToken(id: Int64, now: Int64) throws -> Bool {
         try store.withSQL { db in
             try db.run(
-                "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.integer(now), .integer(id)]
+                "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                [.integer(now), .integer(id)]
             ) > 0
         }
     }

@@ -232,7 +232,9 @@ final class Gate: Sendable {
         if context.principal.kind == "agent", response.status < 400 { return response }
         var path = request.path
         if !request.query.isEmpty {
-            path += "?" + request.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            path +=
+                "?"
+                + request.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                 .joined(separator: "&")
         }
         let outcome = [context.outcome, extra].compactMap { $0 }.joined(separator: "; ")

@@ -2,7 +2,7 @@ import Foundation
 import VigilCore
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// POSTs each alert as JSON to a URL: Vigil's own shape (`{"source":"vigil","alert":{…}}`), or a
@@ -74,7 +74,8 @@ public struct WebhookNotifier: Notifier {
         task.resume()
         if outcome.done.wait(timeout: .now() + timeoutSeconds + 5) == .timedOut {
             task.cancel()
-            throw NotifierError(code: "webhook.timeout", message: "no answer from \(name) within \(Int(timeoutSeconds)) s")
+            throw NotifierError(
+                code: "webhook.timeout", message: "no answer from \(name) within \(Int(timeoutSeconds)) s")
         }
         if let failure = outcome.failure {
             throw NotifierError(code: "webhook.transport", message: "\(name): \(failure)")

@@ -47,11 +47,14 @@ import Testing
         #expect(again.code == 1)
         #expect(again.err.contains("already exists"))
         let weak = try Self.run(
-            ["server", "user", "add", "bob", "--role", "analyst", "--store", store, "--password-stdin"], stdin: "short\n")
+            ["server", "user", "add", "bob", "--role", "analyst", "--store", store, "--password-stdin"],
+            stdin: "short\n")
         #expect(weak.code == 1)
         #expect(weak.err.contains("12 characters"))
         #expect(try Self.run(["server", "user", "add", "bob", "--role", "analyst", "--store", store]).code == 2)
-        #expect(try Self.run(["server", "user", "add", "bob", "--role", "root", "--store", store, "--password-stdin"]).code == 2)
+        #expect(
+            try Self.run(["server", "user", "add", "bob", "--role", "root", "--store", store, "--password-stdin"]).code
+                == 2)
         #expect(try Self.run(["server", "user", "list", "--store", store]).out == "alice\tadmin\tactive\n")
         #expect(try Self.run(["server", "user", "disable", "alice", "--store", store]).code == 0)
         #expect(try Self.run(["server", "user", "list", "--store", store]).out == "alice\tadmin\tdisabled\n")

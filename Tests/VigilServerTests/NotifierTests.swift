@@ -93,7 +93,8 @@ import VigilTestSupport
             metrics: metrics, policy: policy, sleep: { _ in })
         #expect(dispatcher.deliverNow(alert).isEmpty)
         #expect(try alerts.deliveries(alertID: alert.id).map(\.succeeded) == [false, false, false])
-        #expect(metrics.render().contains("vigil_notification_deliveries_total{notifier=\"webhook\",result=\"failed\"} 3"))
+        #expect(
+            metrics.render().contains("vigil_notification_deliveries_total{notifier=\"webhook\",result=\"failed\"} 3"))
     }
 
     /// A UDP socket on 127.0.0.1 and its port.
@@ -104,7 +105,9 @@ import VigilTestSupport
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         try #require(ok)
         var timeout = timeval(tv_sec: 5, tv_usec: 0)

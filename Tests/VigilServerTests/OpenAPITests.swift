@@ -12,7 +12,9 @@ import VigilStore
         let server = Server(
             configuration: .init(agentToken: "x"), store: try SQLiteEventStore(database: try .inMemory()))
         for route in server.routes where route.pattern != "/static/vigil.css" {
-            let documented = route.pattern.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            let documented = route.pattern.split(separator: "/").map {
+                $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0)
+            }
             let key = "  /" + documented.joined(separator: "/") + ":"
             let start = try #require(lines.firstIndex(of: key), "\(key) missing from openapi.yaml")
             let end = lines[(start + 1)...].firstIndex { $0.hasPrefix("  /") } ?? lines.count

@@ -103,7 +103,8 @@ final class PeopleFixture: @unchecked Sendable {
     }
 
     static func jsonString(_ object: [String: String]) -> String {
-        String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 
     func loginResponse(_ person: Person, password: String? = nil, code: String? = nil) throws -> RawHTTPResponse {

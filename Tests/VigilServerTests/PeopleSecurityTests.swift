@@ -39,9 +39,12 @@ enum PeopleChecks {
     static func onlyPublicRoutesAnswerAnonymously(_ f: PeopleFixture) throws {
         let publicRoutes = Set(f.server.routes.filter { $0.permission == .public }.map { "\($0.method) \($0.pattern)" })
         #expect(
-            publicRoutes == ["GET /healthz", "GET /static/vigil.css", "GET /login", "POST /login", "POST /api/v1/session"])
+            publicRoutes == [
+                "GET /healthz", "GET /static/vigil.css", "GET /login", "POST /login", "POST /api/v1/session",
+            ])
         for route in f.server.routes where route.permission != .public {
-            let response = try f.request(route.method, concrete(route.pattern), json: route.method == "GET" ? nil : "{}")
+            let response = try f.request(
+                route.method, concrete(route.pattern), json: route.method == "GET" ? nil : "{}")
             if route.pattern == "/" || route.pattern == "/logout" {
                 #expect(response.status == 303, "\(route.method) \(route.pattern)")
                 #expect(response.header("Location") == "/login")
@@ -54,7 +57,9 @@ enum PeopleChecks {
         #expect(try f.request("GET", "/api/v1/nothing").status == 401)
         #expect(try f.request("GET", "/healthz").status == 200)
         // A wrong scheme or a made-up token is anonymous.
-        #expect(try f.request("GET", "/api/v1/events", headers: [("Authorization", "Basic YWRtaW46YWRtaW4=")]).status == 401)
+        #expect(
+            try f.request("GET", "/api/v1/events", headers: [("Authorization", "Basic YWRtaW46YWRtaW4=")]).status == 401
+        )
         #expect(try f.request("GET", "/api/v1/events", bearer: "vgt_madeup").status == 401)
         #expect(try f.request("GET", "/api/v1/events", headers: [("Cookie", "vigil_session=forged")]).status == 401)
     }
@@ -75,7 +80,8 @@ enum PeopleChecks {
         let analyst = try f.addUser("ana", .analyst)
         let session = try f.login(analyst)
         #expect(try f.request("GET", "/api/v1/events", session: session).status == 200)
-        for route in f.server.routes where [Permission.manageUsers, .manageTokens, .readAccessLog].contains(route.permission) {
+        for route in f.server.routes
+        where [Permission.manageUsers, .manageTokens, .readAccessLog].contains(route.permission) {
             let body = #"{"name":"mallory","role":"admin","password":"abcdefghij12345"}"#
             let response = try f.request(
                 route.method, concrete(route.pattern), session: session, json: route.method == "GET" ? nil : body)
@@ -118,7 +124,8 @@ enum PeopleChecks {
         // Five more failures (wrong password): the sixth locks the account.
         for _ in 0..<5 { #expect(try f.loginResponse(bob, password: "wrong password 1").status == 401) }
         #expect(try f.accessLog().last?.outcome?.contains("account now locked") == true)
-        #expect(try f.server.authenticator.listUsers().first { $0.name == "bob" }!.lockedUntil > f.clock.nowMilliseconds())
+        #expect(
+            try f.server.authenticator.listUsers().first { $0.name == "bob" }!.lockedUntil > f.clock.nowMilliseconds())
         // Locked: even the right password and code are refused, for 30 minutes.
         #expect(try f.loginResponse(bob).status == 401)
         #expect(try f.accessLog().last?.outcome?.contains("locked") == true)
@@ -211,7 +218,9 @@ enum PeopleChecks {
         #expect(try f.request("GET", "/api/v1/access-log", bearer: secret).status == 200)
         #expect(try f.request("GET", "/metrics", bearer: secret).status == 200)
         #expect(try f.request("GET", "/api/v1/users", bearer: secret).status == 403)
-        #expect(try f.request("POST", "/api/v1/tokens", bearer: secret, json: #"{"name":"x","role":"admin"}"#).status == 403)
+        #expect(
+            try f.request("POST", "/api/v1/tokens", bearer: secret, json: #"{"name":"x","role":"admin"}"#).status == 403
+        )
         // Stored only as a hash.
         let hashes = try f.store.withSQL { db in try db.query("SELECT token_hash FROM api_tokens") }
         #expect(!hashes.flatMap { $0 }.contains(secret))
@@ -287,7 +296,9 @@ enum PeopleChecks {
         let csrf = try #require(
             page.text.components(separatedBy: "name=\"csrf_token\" value=\"").dropFirst().first?.split(separator: "\"")
                 .first)
-        let cookieHeader = [("Cookie", "vigil_session=\(value)"), ("Content-Type", "application/x-www-form-urlencoded")]
+        let cookieHeader = [
+            ("Cookie", "vigil_session=\(value)"), ("Content-Type", "application/x-www-form-urlencoded"),
+        ]
         #expect(try f.request("POST", "/logout", headers: cookieHeader, body: "csrf_token=nope").status == 403)
         let out = try f.request("POST", "/logout", headers: cookieHeader, body: "csrf_token=\(csrf)")
         #expect(out.status == 303)
@@ -331,9 +342,13 @@ enum PeopleChecks {
             #expect((detail["matched_fields"] as? [String: String])?["process.cmd_line"] == text)
             #expect(detail["acknowledged_by"] as? String == "user:lee")
         }
-        let users = try #require(try PeopleFixture.object(try f.request("GET", "/api/v1/users", session: session))["users"] as? [[String: Any]])
+        let users = try #require(
+            try PeopleFixture.object(try f.request("GET", "/api/v1/users", session: session))["users"]
+                as? [[String: Any]])
         #expect(Set(users.compactMap { $0["name"] as? String }) == Set(hostile + ["lee"]))
-        let tokens = try #require(try PeopleFixture.object(try f.request("GET", "/api/v1/tokens", session: session))["tokens"] as? [[String: Any]])
+        let tokens = try #require(
+            try PeopleFixture.object(try f.request("GET", "/api/v1/tokens", session: session))["tokens"]
+                as? [[String: Any]])
         #expect(Set(tokens.compactMap { $0["name"] as? String }) == Set(hostile))
         // Events with hostile command lines, found by a hostile text search, returned byte for byte.
         let host = Device(hostname: hostile[1], uid: "hostile-host")
@@ -341,14 +356,19 @@ enum PeopleChecks {
             Event(
                 id: "h\(index)", classUID: .processActivity, activityID: 1, time: PeopleFixture.start - Int64(index),
                 metadata: EventMetadata(logName: "test"), device: host,
-                process: Process(pid: 1, cmdLine: text, file: FileObject(path: "/bin/\(text)"), user: User(uid: "0", name: text)))
+                process: Process(
+                    pid: 1, cmdLine: text, file: FileObject(path: "/bin/\(text)"), user: User(uid: "0", name: text)))
         }
         _ = try f.store.insert(events, host: host, receivedAt: PeopleFixture.start)
         for (index, text) in hostile.enumerated() {
             var components = URLComponents()
             components.path = "/api/v1/events"
-            components.queryItems = [URLQueryItem(name: "user", value: text), URLQueryItem(name: "host", value: hostile[1])]
-            let path = components.percentEncodedPath + "?" + (components.percentEncodedQuery ?? "")
+            components.queryItems = [
+                URLQueryItem(name: "user", value: text), URLQueryItem(name: "host", value: hostile[1]),
+            ]
+            let path =
+                components.percentEncodedPath + "?"
+                + (components.percentEncodedQuery ?? "")
                 .replacingOccurrences(of: "+", with: "%2B")
             let page = try f.request("GET", path, session: session)
             #expect(page.status == 200, "\(text)")
@@ -395,7 +415,8 @@ enum PeopleChecks {
 }
 
 extension PeopleFixture {
-    func request(_ method: String, _ path: String, headers: [(String, String)], body: String) throws -> RawHTTPResponse {
+    func request(_ method: String, _ path: String, headers: [(String, String)], body: String) throws -> RawHTTPResponse
+    {
         try RawHTTPClient.request(port: port, method: method, path: path, headers: headers, body: Array(body.utf8))
     }
 }

@@ -18,12 +18,14 @@ extension PeopleChecks {
         }
         _ = try f.store.insert(
             (0..<25).map {
-                event("w\($0)", Int64($0) * 1000, user: $0 % 2 == 0 ? "alice" : "bob", path: "/usr/bin/curl",
+                event(
+                    "w\($0)", Int64($0) * 1000, user: $0 % 2 == 0 ? "alice" : "bob", path: "/usr/bin/curl",
                     cmd: "curl https://example.org/\($0)", cls: .processActivity)
             }, host: web, receivedAt: PeopleFixture.start)
         _ = try f.store.insert(
             (0..<5).map {
-                event("d\($0)", Int64($0) * 1000 + 500, user: "postgres", path: "/usr/lib/postgresql/15/bin/postgres",
+                event(
+                    "d\($0)", Int64($0) * 1000 + 500, user: "postgres", path: "/usr/lib/postgresql/15/bin/postgres",
                     cmd: "postgres -D /var/lib/Secret\($0)", cls: .networkActivity)
             }, host: db, receivedAt: PeopleFixture.start)
     }
@@ -37,7 +39,9 @@ extension PeopleChecks {
         try seedEvents(f)
         let token = try f.server.authenticator.createToken(name: "r", role: .analyst, createdBy: "t", expiresAt: nil)
             .secret
-        func get(_ query: String) throws -> RawHTTPResponse { try f.request("GET", "/api/v1/events?\(query)", bearer: token) }
+        func get(_ query: String) throws -> RawHTTPResponse {
+            try f.request("GET", "/api/v1/events?\(query)", bearer: token)
+        }
         #expect(try ids(try get("limit=1000")).count == 30)
         #expect(try ids(try get("host=db-01")).sorted() == (0..<5).map { "d\($0)" })
         #expect(try ids(try get("host=m-db")).count == 5)
@@ -118,7 +122,9 @@ extension PeopleChecks {
         #expect(try post(ids[0], "comments", "note after the fact").status == 200)
         #expect(try post(999_999, "acknowledge", "x").status == 404)
         #expect(try post(ids[2], "acknowledge", "").status == 400)
-        #expect(try f.request("POST", "/api/v1/alerts/abc/acknowledge", bearer: token, json: #"{"comment":"x"}"#).status == 400)
+        #expect(
+            try f.request("POST", "/api/v1/alerts/abc/acknowledge", bearer: token, json: #"{"comment":"x"}"#).status
+                == 400)
         #expect(try f.request("POST", "/api/v1/alerts/\(ids[2])/acknowledge", bearer: token, json: "{").status == 400)
         let detail = try PeopleFixture.object(try f.request("GET", "/api/v1/alerts/\(ids[0])", bearer: token))
         #expect(detail["status"] as? String == "resolved")
