@@ -113,7 +113,16 @@ public final class Authenticator: Sendable {
         return NewUser(
             user: UserRecord(
                 id: id, name: name, role: role, disabled: false, lockedUntil: 0, failedAttempts: 0, createdAt: now),
-            otpauthURI: TOTP(secret: secret).provisioningURI(issuer: "Vigil", account: name))
+            otpauthURI: Self.otpauthURI(secret: secret, account: name))
+    }
+
+    /// `otpauth://totp/Vigil:NAME?secret=…&issuer=Vigil` (Key URI format; SHA-1, 6 digits and 30 s are the
+    /// defaults every authenticator assumes). The name is percent-encoded; the issuer's colon is literal.
+    static func otpauthURI(secret: [UInt8], account: String) -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~@")
+        let label = account.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        return "otpauth://totp/Vigil:\(label)?secret=\(Base32.encode(secret))&issuer=Vigil"
     }
 
     public func listUsers() throws -> [UserRecord] { try people.listUsers() }

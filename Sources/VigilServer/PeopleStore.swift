@@ -126,6 +126,17 @@ struct PeopleStore: Sendable {
     func setDisabled(name: String, disabled: Bool, now: Int64) throws -> Bool {
         try store.withSQL { db in
             try db.transaction {
+                if disabled {
+                    let role = try db.scalar("SELECT role FROM users WHERE name = ? AND disabled = 0", [.text(name)])
+                    let others = try db.scalar(
+                        "SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0 AND name <> ?", [.text(name)])
+                    if role == Role.admin.rawValue, others == "0" {
+                        throw PeopleError(
+                            code: "last-admin",
+                            message: "'\(name)' is the last enabled admin; add or enable another admin first",
+                            status: 409)
+                    }
+                }
                 let changed = try db.run(
                     """
                     UPDATE users SET disabled = ?, failed_attempts = 0, locked_until = 0, updated_at = ? WHERE name = ?

@@ -38,7 +38,7 @@ import Testing
             ["server", "user", "add", "alice", "--role", "admin", "--store", store, "--password-stdin"],
             stdin: "a long passphrase 2026\n")
         #expect(added.code == 0, "\(added.err)")
-        #expect(added.out.contains("otpauth://totp/Vigil%3Aalice?secret="))
+        #expect(added.out.contains("otpauth://totp/Vigil:alice?secret="))
         #expect(added.out.contains("&issuer=Vigil"))
         #expect(!added.out.contains("a long passphrase"))
         let again = try Self.run(
@@ -56,8 +56,18 @@ import Testing
             try Self.run(["server", "user", "add", "bob", "--role", "root", "--store", store, "--password-stdin"]).code
                 == 2)
         #expect(try Self.run(["server", "user", "list", "--store", store]).out == "alice\tadmin\tactive\n")
-        #expect(try Self.run(["server", "user", "disable", "alice", "--store", store]).code == 0)
-        #expect(try Self.run(["server", "user", "list", "--store", store]).out == "alice\tadmin\tdisabled\n")
+        // The last enabled admin cannot be disabled.
+        let last = try Self.run(["server", "user", "disable", "alice", "--store", store])
+        #expect(last.code == 1)
+        #expect(last.err.contains("last enabled admin"))
+        let bob = try Self.run(
+            ["server", "user", "add", "bob", "--role", "analyst", "--store", store, "--password-stdin"],
+            stdin: "another passphrase 7")
+        #expect(bob.code == 0, "\(bob.err)")
+        #expect(try Self.run(["server", "user", "disable", "bob", "--store", store]).code == 0)
+        #expect(
+            try Self.run(["server", "user", "list", "--store", store]).out
+                == "alice\tadmin\tactive\nbob\tanalyst\tdisabled\n")
         #expect(try Self.run(["server", "user", "disable", "nobody", "--store", store]).code == 1)
         // `vigil server` itself still takes its options.
         #expect(try Self.run(["server", "--bogus"]).code == 2)

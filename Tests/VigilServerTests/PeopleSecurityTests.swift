@@ -180,7 +180,7 @@ enum PeopleChecks {
         let made = try f.request("POST", "/api/v1/users", session: session, json: body)
         #expect(made.status == 201)
         let uri = try #require(try PeopleFixture.object(made)["otpauth_uri"] as? String)
-        #expect(uri.hasPrefix("otpauth://totp/Vigil%3Aeve?secret="))
+        #expect(uri.hasPrefix("otpauth://totp/Vigil:eve?secret="))
         #expect(uri.contains("&issuer=Vigil"))
         // Reads need no token.
         #expect(try f.request("GET", "/api/v1/users", session: session, csrf: false).status == 200)
@@ -250,6 +250,10 @@ enum PeopleChecks {
         #expect(try f.loginResponse(jim).status == 401)
         #expect(try f.accessLog().last?.outcome?.contains("disabled") == true)
         #expect(try f.request("POST", "/api/v1/users/nobody/disable", session: adminSession).status == 404)
+        // The last enabled admin cannot be disabled (nobody could manage users any more).
+        let last = try f.request("POST", "/api/v1/users/ivy/disable", session: adminSession)
+        #expect(last.status == 409)
+        #expect(PeopleFixture.errorCode(last) == "last-admin")
         #expect(try f.request("POST", "/api/v1/users/jim/enable", session: adminSession).status == 200)
         f.clock.advance(by: 30_000)
         _ = try f.login(jim)
@@ -319,6 +323,9 @@ enum PeopleChecks {
                 "POST", "/api/v1/users", session: session,
                 json: PeopleFixture.jsonString(["name": text, "role": "auditor", "password": "abcdefghij12345"]))
             #expect(made.status == 201, "\(text): \(made.text)")
+            let uri = try #require(try PeopleFixture.object(made)["otpauth_uri"] as? String)
+            #expect(uri.allSatisfy { $0.isASCII })
+            #expect(URLComponents(string: uri)?.path == "/Vigil:\(text)")
             // A token name.
             #expect(
                 try f.request(
