@@ -35,38 +35,40 @@ public protocol EventStore: Sendable {
 /// `EventStore` on SQLite: one connection behind a lock (SQLite allows one writer at a time anyway).
 public final class SQLiteEventStore: EventStore {
     /// The schema, one migration per change; never edit a released migration, add one.
-    public static let migrations: [Migration] =
-        [
-            Migration(
-                version: 1, name: "hosts and events",
-                sql: """
-                    CREATE TABLE hosts (
-                        id INTEGER PRIMARY KEY,
-                        uid TEXT NOT NULL UNIQUE,
-                        hostname TEXT NOT NULL,
-                        os TEXT,
-                        first_seen INTEGER NOT NULL,
-                        last_seen INTEGER NOT NULL
-                    );
-                    CREATE TABLE events (
-                        id INTEGER PRIMARY KEY,
-                        host_id INTEGER NOT NULL REFERENCES hosts(id),
-                        uid TEXT NOT NULL,
-                        time INTEGER NOT NULL,
-                        received INTEGER NOT NULL,
-                        class_uid INTEGER NOT NULL,
-                        activity_id INTEGER NOT NULL,
-                        severity_id INTEGER NOT NULL,
-                        user_name TEXT,
-                        process_path TEXT,
-                        cmd_line TEXT,
-                        json TEXT NOT NULL,
-                        UNIQUE (host_id, uid)
-                    );
-                    CREATE INDEX events_time ON events (time DESC);
-                    CREATE INDEX events_class_time ON events (class_uid, time DESC);
-                    """)
-        ] + ServerSchema.sqlite
+    public static let migrations: [Migration] = [
+        Migration(
+            version: 1, name: "hosts and events",
+            sql: """
+                CREATE TABLE hosts (
+                    id INTEGER PRIMARY KEY,
+                    uid TEXT NOT NULL UNIQUE,
+                    hostname TEXT NOT NULL,
+                    os TEXT,
+                    first_seen INTEGER NOT NULL,
+                    last_seen INTEGER NOT NULL
+                );
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY,
+                    host_id INTEGER NOT NULL REFERENCES hosts(id),
+                    uid TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    received INTEGER NOT NULL,
+                    class_uid INTEGER NOT NULL,
+                    activity_id INTEGER NOT NULL,
+                    severity_id INTEGER NOT NULL,
+                    user_name TEXT,
+                    process_path TEXT,
+                    cmd_line TEXT,
+                    json TEXT NOT NULL,
+                    UNIQUE (host_id, uid)
+                );
+                CREATE INDEX events_time ON events (time DESC);
+                CREATE INDEX events_class_time ON events (class_uid, time DESC);
+                """),
+        // placeholder: replaced by the ingest branch's migration 2 at merge
+        ServerSchema.alertsPlaceholderSQLite,
+        ServerSchema.people(.sqlite),
+    ]
 
     private let database: Mutex<SQLiteDatabase>
 

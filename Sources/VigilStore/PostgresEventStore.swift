@@ -9,39 +9,41 @@ import VigilCore
 /// `INSERT … ON CONFLICT DO NOTHING`, which discards an event a host already sent.
 public final class PostgresEventStore: EventStore {
     /// The schema, one migration per change, applied under an advisory lock so concurrent nodes agree.
-    public static let migrations: [Migration] =
-        [
-            Migration(
-                version: 1, name: "hosts and events (partitioned by day)",
-                sql: """
-                    CREATE TABLE hosts (
-                        id BIGSERIAL PRIMARY KEY,
-                        uid TEXT NOT NULL UNIQUE,
-                        hostname TEXT NOT NULL,
-                        os TEXT,
-                        first_seen BIGINT NOT NULL,
-                        last_seen BIGINT NOT NULL
-                    );
-                    CREATE TABLE events (
-                        id BIGSERIAL,
-                        host_id BIGINT NOT NULL REFERENCES hosts(id),
-                        uid TEXT NOT NULL,
-                        time BIGINT NOT NULL,
-                        received BIGINT NOT NULL,
-                        class_uid INTEGER NOT NULL,
-                        activity_id INTEGER NOT NULL,
-                        severity_id INTEGER NOT NULL,
-                        user_name TEXT,
-                        process_path TEXT,
-                        cmd_line TEXT,
-                        json TEXT NOT NULL,
-                        PRIMARY KEY (time, id),
-                        UNIQUE (host_id, uid, time)
-                    ) PARTITION BY RANGE (time);
-                    CREATE INDEX events_time ON events (time DESC);
-                    CREATE INDEX events_class_time ON events (class_uid, time DESC);
-                    """)
-        ] + ServerSchema.postgres
+    public static let migrations: [Migration] = [
+        Migration(
+            version: 1, name: "hosts and events (partitioned by day)",
+            sql: """
+                CREATE TABLE hosts (
+                    id BIGSERIAL PRIMARY KEY,
+                    uid TEXT NOT NULL UNIQUE,
+                    hostname TEXT NOT NULL,
+                    os TEXT,
+                    first_seen BIGINT NOT NULL,
+                    last_seen BIGINT NOT NULL
+                );
+                CREATE TABLE events (
+                    id BIGSERIAL,
+                    host_id BIGINT NOT NULL REFERENCES hosts(id),
+                    uid TEXT NOT NULL,
+                    time BIGINT NOT NULL,
+                    received BIGINT NOT NULL,
+                    class_uid INTEGER NOT NULL,
+                    activity_id INTEGER NOT NULL,
+                    severity_id INTEGER NOT NULL,
+                    user_name TEXT,
+                    process_path TEXT,
+                    cmd_line TEXT,
+                    json TEXT NOT NULL,
+                    PRIMARY KEY (time, id),
+                    UNIQUE (host_id, uid, time)
+                ) PARTITION BY RANGE (time);
+                CREATE INDEX events_time ON events (time DESC);
+                CREATE INDEX events_class_time ON events (class_uid, time DESC);
+                """),
+        // placeholder: replaced by the ingest branch's migration 2 at merge
+        ServerSchema.alertsPlaceholderPostgres,
+        ServerSchema.people(.postgres),
+    ]
 
     /// Lock key for schema migrations (any constant; shared by every node).
     static let migrationLock: Int64 = 0x5649_4749_4c00_0001

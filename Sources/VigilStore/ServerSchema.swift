@@ -4,7 +4,7 @@
 /// the `alerts` columns the read API and alert life cycle rely on (agreed with the ingest branch).
 public enum ServerSchema {
     // placeholder: replaced by the ingest branch's migration 2 at merge
-    static let alertsPlaceholderSQLite = Migration(
+    public static let alertsPlaceholderSQLite = Migration(
         version: 2, name: "alerts (placeholder)",
         sql: """
             CREATE TABLE alerts (
@@ -29,7 +29,7 @@ public enum ServerSchema {
             """)
 
     // placeholder: replaced by the ingest branch's migration 2 at merge
-    static let alertsPlaceholderPostgres = Migration(
+    public static let alertsPlaceholderPostgres = Migration(
         version: 2, name: "alerts (placeholder)",
         sql: """
             CREATE TABLE alerts (
@@ -56,7 +56,7 @@ public enum ServerSchema {
     /// Users, sessions, API tokens, the access log, alert comments and notification deliveries.
     /// `access_log.id` only grows (AUTOINCREMENT / a sequence taken under a lock at insert) so a drain job
     /// can append rows to the ledger in id order; rows are never updated or deleted by the server.
-    static func people(_ dialect: SQLDialect) -> Migration {
+    public static func people(_ dialect: SQLDialect) -> Migration {
         let id = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
         let big = dialect == .sqlite ? "INTEGER" : "BIGINT"
         return Migration(
@@ -133,9 +133,4 @@ public enum ServerSchema {
                 CREATE INDEX notification_deliveries_alert ON notification_deliveries (alert_id);
                 """)
     }
-
-    /// Migrations 2 and 3 for SQLite.
-    public static let sqlite: [Migration] = [alertsPlaceholderSQLite, people(.sqlite)]
-    /// Migrations 2 and 3 for PostgreSQL.
-    public static let postgres: [Migration] = [alertsPlaceholderPostgres, people(.postgres)]
 }
