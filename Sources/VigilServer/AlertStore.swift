@@ -174,7 +174,9 @@ public struct AlertStore: Sendable {
     public func act(_ action: String, id: Int64, by author: String, comment: String, now: Int64) throws {
         try store.withSQL { db in
             try db.transaction {
-                guard let status = try db.scalar("SELECT status FROM alerts WHERE id = ?", [.integer(id)]) else {
+                // PostgreSQL: lock the row so two nodes cannot both move it out of the same state.
+                let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
+                guard let status = try db.scalar("SELECT status FROM alerts WHERE id = ?\(lock)", [.integer(id)]) else {
                     throw HTTPError(status: 404, code: "not-found", message: "there is no alert \(id)")
                 }
                 switch (action, status) {

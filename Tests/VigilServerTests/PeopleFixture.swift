@@ -41,7 +41,7 @@ final class PeopleFixture: @unchecked Sendable {
         }
     }
 
-    init(store: any EventStore, cluster: PostgresCluster?, directory: String?) throws {
+    init(store: any EventStore, cluster: PostgresCluster?, directory: String?, secureCookies: Bool = false) throws {
         self.store = store
         self.cluster = cluster
         self.directory = directory
@@ -49,7 +49,8 @@ final class PeopleFixture: @unchecked Sendable {
         policy.passwordCost = PasswordHash(logN: 4, r: 8, p: 1)
         server = Server(
             configuration: .init(
-                http: .init(port: 0, threads: 2, connectionTimeout: 10), agentToken: Self.agentToken, people: policy),
+                http: .init(port: 0, threads: 2, connectionTimeout: 10), agentToken: Self.agentToken, people: policy,
+                secureCookies: secureCookies),
             store: store, clock: clock)
         try server.start()
     }

@@ -436,6 +436,34 @@ func Form(_ text: String) -> String {
 }
 
 @Suite struct PeopleSecurityTests {
+    @Test func cookiesAreSecureUnderTLS() throws {
+        let directory = NSTemporaryDirectory() + "vigil-people-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fixture = try PeopleFixture(
+            store: try SQLiteEventStore(path: "\(directory)/vigil.db"), cluster: nil, directory: nil,
+            secureCookies: true)
+        let person = try fixture.addUser("tls", .analyst)
+        let cookie = try #require(try fixture.loginResponse(person).header("Set-Cookie"))
+        #expect(cookie.hasSuffix("; HttpOnly; SameSite=Strict; Secure"))
+        #expect(try fixture.request("GET", "/login").header("Set-Cookie")?.hasSuffix("; Secure") == true)
+    }
+
+    /// Nothing is read unrecorded: when the access log cannot be written, the read is refused.
+    @Test func noAccessLogNoData() throws {
+        let fixture = try #require(try PeopleFixture.make(.sqlite))
+        let token = try fixture.server.authenticator.createToken(
+            name: "r", role: .analyst, createdBy: "t", expiresAt: nil
+        ).secret
+        #expect(try fixture.request("GET", "/api/v1/events", bearer: token).status == 200)
+        try fixture.store.withSQL { db in _ = try db.run("DROP TABLE access_log", []) }
+        let refused = try fixture.request("GET", "/api/v1/events", bearer: token)
+        #expect(refused.status == 503)
+        #expect(PeopleFixture.errorCode(refused) == "access-log-unavailable")
+        #expect(!refused.text.contains("events"))
+        #expect(fixture.server.metrics.render().contains("vigil_access_log_failures_total 1\n"))
+    }
+
     @Test(arguments: PeopleChecks.all.map(\.0))
     func sqlite(_ name: String) throws {
         let fixture = try #require(try PeopleFixture.make(.sqlite))
