@@ -67,6 +67,9 @@ public enum ArgumentParser {
             let word = arguments[index]
             if word == "--help" || word == "-h" || word == "help" { return .help(command.helpText(path: path)) }
             guard let sub = command.subcommands.first(where: { $0.name == word }) else {
+                // A command that runs itself and also has subcommands (`server`, `server user …`): anything
+                // that is not a subcommand is its own option or argument.
+                if command.run != nil { break }
                 if word.hasPrefix("-") {
                     // A mistyped option (`--verison`) is compared with this level's options.
                     let options = command.options.map(\.long) + ["help"]

@@ -33,6 +33,7 @@ extension Commands {
                 let server = Server(
                     configuration: .init(http: .init(host: host, port: port), agentToken: token), store: store)
                 try server.start()
+                let firstAdmin = try server.authenticator.createFirstAdminIfNone()
                 let urlHost = host.contains(":") ? "[\(host)]" : host
                 let url = "http://\(urlHost):\(server.port)/"
                 let agent = Agent(configuration: .init(server: URL(string: url)!, token: token))
@@ -45,6 +46,16 @@ extension Commands {
                       Agent:      watching new processes on \(agent.host.hostname)
                     Press Ctrl-C to stop.
                     """)
+                if let firstAdmin {
+                    Output.out(
+                        """
+
+                        First start: created the user '\(firstAdmin.user.name)' (admin). Shown once — keep them safe:
+                          Password:   \(firstAdmin.password)
+                          TOTP:       \(firstAdmin.otpauthURI)
+                        Add the TOTP URI to an authenticator app, then sign in at \(url)login
+                        """)
+                }
                 let signal = await Signals.waitForTermination()
                 Output.err("vigil: received signal \(signal), stopping")
                 agentTask.cancel()

@@ -17,10 +17,13 @@ enum Dashboard {
         td.cmd, td.exe { font-family: ui-monospace, monospace; word-break: break-all; }
         td.time { white-space: nowrap; color: var(--muted); }
         p.empty { color: var(--muted); }
+        p.error { color: #a40e26; }
+        header form { margin-left: auto; }
+        form.login input { width: 18em; }
         @media print { header { background: none; color: #000; } }
         """
 
-    static func processPage(events: [StoredEvent], total: Int, now: Int64) -> String {
+    static func processPage(events: [StoredEvent], total: Int, now: Int64, user: SessionUser? = nil) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         var rows = ""
@@ -53,19 +56,29 @@ enum Dashboard {
             <html lang="en">
             <head>
             <meta charset="utf-8">
-            <meta http-equiv="refresh" content="3">
+            <meta http-equiv="refresh" content="3; url=/?refresh=1">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Vigil — process activity</title>
             <link rel="stylesheet" href="/static/vigil.css">
             </head>
             <body>
-            <header><h1>Vigil</h1><span>Process activity — newest \(events.count) of \(total) events stored</span></header>
+            <header><h1>Vigil</h1><span>Process activity — newest \(events.count) of \(total) events stored</span>\(signOut(user))</header>
             <main>
             \(body)
             </main>
             </body>
             </html>
 
+            """
+    }
+
+    /// The signed-in user and a sign-out form carrying the session's anti-forgery token.
+    static func signOut(_ user: SessionUser?) -> String {
+        guard let user else { return "" }
+        return """
+            <form method="post" action="/logout"><span>\(HTML.escape(user.name)) (\(user.role.rawValue))</span> \
+            <input type="hidden" name="csrf_token" value="\(HTML.escape(user.csrfToken))">\
+            <button type="submit">Sign out</button></form>
             """
     }
 }

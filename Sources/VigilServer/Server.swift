@@ -4,7 +4,8 @@ import VigilCrypto
 import VigilHTTP
 import VigilStore
 
-/// The Vigil server: receives agents' batches, stores them, and serves the dashboard.
+/// The Vigil server: receives agents' batches, stores them, serves the API and the dashboard to signed-in
+/// people, and records every call in the access log.
 public final class Server: Sendable {
     public struct Configuration: Sendable {
         public var http: HTTPServer.Configuration
@@ -14,15 +15,27 @@ public final class Server: Sendable {
         public var maxBatchBytes: Int
         /// Most events in one batch.
         public var maxBatchEvents: Int
+        /// Session, lockout and password rules.
+        public var people: PeoplePolicy
+        /// Mark cookies `Secure` (set when serving HTTPS).
+        public var secureCookies: Bool
+        /// Where new alerts are sent (webhook, syslog, JSON lines), with retries.
+        public var notifiers: [any Notifier]
+        public var notificationPolicy: NotificationDispatcher.Policy
 
         public init(
             http: HTTPServer.Configuration = .init(), agentToken: String, maxBatchBytes: Int = 64 << 20,
-            maxBatchEvents: Int = 10_000
+            maxBatchEvents: Int = 10_000, people: PeoplePolicy = PeoplePolicy(), secureCookies: Bool = false,
+            notifiers: [any Notifier] = [], notificationPolicy: NotificationDispatcher.Policy = .init()
         ) {
+            self.notifiers = notifiers
+            self.notificationPolicy = notificationPolicy
             self.http = http
             self.agentToken = agentToken
             self.maxBatchBytes = maxBatchBytes
             self.maxBatchEvents = maxBatchEvents
+            self.people = people
+            self.secureCookies = secureCookies
         }
     }
 
@@ -30,61 +43,61 @@ public final class Server: Sendable {
     let store: any EventStore
     let clock: any Clock
     let http: HTTPServer
+    public let authenticator: Authenticator
+    public let accessLog: AccessLog
+    public let alerts: AlertStore
+    public let metrics: Metrics
+    /// Sends new alerts to the configured notifiers.
+    public let notifications: NotificationDispatcher
+    /// Every route with its permission (for tests and documentation).
+    public let routes: [(method: String, pattern: String, permission: Permission)]
 
-    public init(configuration: Configuration, store: any EventStore, clock: any Clock = SystemClock()) {
+    public init(
+        configuration: Configuration, store: any EventStore, clock: any Clock = SystemClock(),
+        metrics: Metrics = Metrics()
+    ) {
         self.configuration = configuration
         self.store = store
         self.clock = clock
-        var router = Router()
-        Self.addRoutes(to: &router, store: store, configuration: configuration, clock: clock)
-        self.http = HTTPServer(configuration: configuration.http, router: router)
+        self.metrics = metrics
+        authenticator = Authenticator(store: store, clock: clock, policy: configuration.people)
+        accessLog = AccessLog(store: store)
+        alerts = AlertStore(store: store)
+        notifications = NotificationDispatcher(
+            notifiers: configuration.notifiers, alerts: alerts, clock: clock, metrics: metrics,
+            policy: configuration.notificationPolicy)
+        var router = SecureRouter()
+        let api = API(
+            store: store, configuration: configuration, clock: clock, authenticator: authenticator,
+            accessLog: accessLog, alerts: alerts, metrics: metrics)
+        api.addRoutes(to: &router)
+        routes = router.table
+        let token = configuration.agentToken
+        let gate = Gate(
+            router: router, authenticator: authenticator,
+            agentAuthenticator: { presented in
+                ConstantTime.equals(Array(presented.utf8), Array(token.utf8)) ? "shared-token" : nil
+            }, accessLog: accessLog, clock: clock, metrics: metrics)
+        self.http = HTTPServer(configuration: configuration.http, handler: { gate.respond(to: $0) })
     }
 
     /// Starts listening.
     public func start() throws { try http.start() }
 
-    /// Stops listening, after the requests in flight.
-    public func stop() { http.stop() }
+    /// Stops listening, after the requests in flight, then finishes queued notifications.
+    public func stop() {
+        http.stop()
+        notifications.drain()
+    }
+
+    /// Queues notifications for a newly stored alert (the detector calls this after the alert is durable).
+    public func alertStored(id: Int64) throws {
+        guard !configuration.notifiers.isEmpty, let (alert, _) = try alerts.get(id) else { return }
+        notifications.enqueue(alert)
+    }
 
     /// The bound port.
     public var port: UInt16 { http.port }
-
-    static func addRoutes(
-        to router: inout Router, store: any EventStore, configuration: Configuration,
-        clock: any Clock
-    ) {
-        router.get("/healthz") { _ in .text("ok\n") }
-        router.get("/static/vigil.css") { _ in .text(Dashboard.stylesheet, contentType: "text/css; charset=utf-8") }
-        router.get("/") { _ in
-            .html(
-                Dashboard.processPage(
-                    events: try store.recentEvents(classUID: .processActivity, limit: 200),
-                    total: try store.eventCount(), now: clock.nowMilliseconds()))
-        }
-        router.post("/api/v1/events") { request in
-            try authenticateAgent(request, token: configuration.agentToken)
-            let batch = try decodeBatch(request, configuration: configuration, now: clock.nowMilliseconds())
-            let result = try store.insert(batch.events, host: batch.host, receivedAt: clock.nowMilliseconds())
-            return .json(BatchAcknowledgement(accepted: result.inserted, duplicates: result.duplicates))
-        }
-        router.get("/api/v1/events") { request in
-            try authenticateAgent(request, token: configuration.agentToken)
-            let limit = min(1000, max(1, Int(request.query["limit"] ?? "") ?? 100))
-            let classUID = request.query["class_uid"].flatMap { Int($0) }.flatMap { EventClass(rawValue: $0) }
-            return .json(try store.recentEvents(classUID: classUID, limit: limit).map(\.event))
-        }
-    }
-
-    static func authenticateAgent(_ request: HTTPRequest, token: String) throws {
-        let presented = request.header("authorization").flatMap { value -> String? in
-            value.lowercased().hasPrefix("bearer ") ? String(value.dropFirst(7)) : nil
-        }
-        guard let presented, ConstantTime.equals(Array(presented.utf8), Array(token.utf8)) else {
-            throw HTTPError(
-                status: 401, code: "unauthorized",
-                message: "missing or wrong agent credential (Authorization: Bearer …)")
-        }
-    }
 
     static func decodeBatch(_ request: HTTPRequest, configuration: Configuration, now: Int64) throws -> EventBatch {
         var request = request

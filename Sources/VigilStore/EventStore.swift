@@ -28,6 +28,8 @@ public protocol EventStore: Sendable {
     func recentEvents(classUID: EventClass?, limit: Int) throws -> [StoredEvent]
     /// Number of stored events.
     func eventCount() throws -> Int
+    /// Runs `body` with the store's connection held (the server's other tables live in the same database).
+    func withSQL<T: Sendable>(_ body: (any SQLExecutor) throws -> T) throws -> T
 }
 
 /// `EventStore` on SQLite: one connection behind a lock (SQLite allows one writer at a time anyway).
@@ -62,7 +64,10 @@ public final class SQLiteEventStore: EventStore {
                 );
                 CREATE INDEX events_time ON events (time DESC);
                 CREATE INDEX events_class_time ON events (class_uid, time DESC);
-                """)
+                """),
+        // placeholder: replaced by the ingest branch's migration 2 at merge
+        ServerSchema.alertsPlaceholderSQLite,
+        ServerSchema.people(.sqlite),
     ]
 
     private let database: Mutex<SQLiteDatabase>
@@ -141,5 +146,9 @@ public final class SQLiteEventStore: EventStore {
 
     public func eventCount() throws -> Int {
         try database.withLock { db in Int(try db.scalar("SELECT count(*) FROM events")?.int64 ?? 0) }
+    }
+
+    public func withSQL<T: Sendable>(_ body: (any SQLExecutor) throws -> T) throws -> T {
+        try database.withLock { db in try body(SQLiteExecutor(database: db)) }
     }
 }

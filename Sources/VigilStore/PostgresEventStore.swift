@@ -39,7 +39,10 @@ public final class PostgresEventStore: EventStore {
                 ) PARTITION BY RANGE (time);
                 CREATE INDEX events_time ON events (time DESC);
                 CREATE INDEX events_class_time ON events (class_uid, time DESC);
-                """)
+                """),
+        // placeholder: replaced by the ingest branch's migration 2 at merge
+        ServerSchema.alertsPlaceholderPostgres,
+        ServerSchema.people(.postgres),
     ]
 
     /// Lock key for schema migrations (any constant; shared by every node).
@@ -181,5 +184,9 @@ public final class PostgresEventStore: EventStore {
         try connection.withLock { db in
             Int(try db.query("SELECT count(*) FROM events").first?.first.flatMap { $0 } ?? "0") ?? 0
         }
+    }
+
+    public func withSQL<T: Sendable>(_ body: (any SQLExecutor) throws -> T) throws -> T {
+        try connection.withLock { db in try body(PostgresExecutor(connection: db)) }
     }
 }

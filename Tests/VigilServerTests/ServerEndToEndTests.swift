@@ -16,6 +16,8 @@ final class ServerFixture: Sendable {
     let directory: URL
     let store: SQLiteEventStore
     let server: Server
+    /// An analyst API token: the agent credential cannot read the API.
+    let reader: String
 
     init(maxBatchEvents: Int = 50, maxBatchBytes: Int = 1 << 20) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-server-\(UUID().uuidString)")
@@ -27,6 +29,8 @@ final class ServerFixture: Sendable {
                 agentToken: Self.token, maxBatchBytes: maxBatchBytes, maxBatchEvents: maxBatchEvents),
             store: store, clock: FakeClock(milliseconds: Self.now))
         try server.start()
+        reader = try server.authenticator.createToken(name: "reader", role: .analyst, createdBy: "test", expiresAt: nil)
+            .secret
     }
 
     deinit {
@@ -46,15 +50,22 @@ final class ServerFixture: Sendable {
         return try RawHTTPClient.request(port: port, method: "POST", path: "/api/v1/events", headers: all, body: body)
     }
 
-    func get(_ path: String, token: String? = ServerFixture.token) throws -> RawHTTPResponse {
-        try RawHTTPClient.request(
-            port: port, path: path, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
+    func get(_ path: String, token: String? = nil) throws -> RawHTTPResponse {
+        let token = token ?? reader
+        return try RawHTTPClient.request(
+            port: port, path: path, headers: [("Authorization", "Bearer \(token)")])
     }
 
     func expectHealthy(sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let health = try get("/healthz", token: nil)
+        let health = try RawHTTPClient.request(port: port, path: "/healthz")
         #expect(health.status == 200, sourceLocation: sourceLocation)
         #expect(health.text == "ok\n", sourceLocation: sourceLocation)
+    }
+
+    /// The `events` array of a `GET /api/v1/events` page.
+    static func events(_ response: RawHTTPResponse) throws -> [Event] {
+        struct Page: Decodable { var events: [Event] }
+        return try JSONDecoder().decode(Page.self, from: Data(response.body)).events
     }
 
     static func errorCode(_ response: RawHTTPResponse) -> String? {
@@ -108,20 +119,22 @@ final class ServerFixture: Sendable {
         let api = try fixture.get("/api/v1/events?limit=1000")
         #expect(api.status == 200)
         #expect(api.header("Content-Type") == "application/json")
-        let returned = try JSONDecoder().decode([Event].self, from: Data(api.body))
+        let returned = try ServerFixture.events(api)
         #expect(Set(returned.map(\.id)) == Set(events.map(\.id)))
         #expect(returned.map(\.time) == returned.map(\.time).sorted(by: >))
         let card = try #require(returned.first { $0.id == "card" })
         #expect(card.process?.cmdLine == "/opt/pay/charge --card 411111******1111 --cvv 123")
         #expect(!api.text.contains("4111 1111 1111 1111"))
         #expect(try fixture.get("/api/v1/events?limit=2").body.isEmpty == false)
-        let two = try JSONDecoder().decode([Event].self, from: Data(try fixture.get("/api/v1/events?limit=2").body))
+        let two = try ServerFixture.events(try fixture.get("/api/v1/events?limit=2"))
         #expect(two.count == 2)
         let files = try fixture.get("/api/v1/events?class_uid=1001")
-        #expect(try JSONDecoder().decode([Event].self, from: Data(files.body)).isEmpty)
+        #expect(try ServerFixture.events(files).isEmpty)
+        // The agent's own credential cannot read the API.
+        #expect(try fixture.get("/api/v1/events", token: ServerFixture.token).status == 403)
 
         // The page lists them HTML-escaped; no hostile markup survives.
-        let page = try fixture.get("/", token: nil)
+        let page = try fixture.get("/")
         #expect(page.status == 200)
         #expect(page.header("Content-Type") == "text/html; charset=utf-8")
         #expect(page.header("Content-Security-Policy")?.contains("script-src 'self'") == true)
@@ -139,14 +152,14 @@ final class ServerFixture: Sendable {
         #expect(!html.contains("href=\"javascript:"))
         #expect(!html.contains("onmouseover='"))
         #expect(html.components(separatedBy: "<td class=\"cmd\">").count - 1 == events.count)
-        let css = try fixture.get("/static/vigil.css", token: nil)
+        let css = try RawHTTPClient.request(port: fixture.port, path: "/static/vigil.css")
         #expect(css.status == 200)
         #expect(css.header("Content-Type") == "text/css; charset=utf-8")
     }
 
     @Test func anEmptyStoreShowsTheEmptyPage() throws {
         let fixture = try ServerFixture()
-        let page = try fixture.get("/", token: nil)
+        let page = try fixture.get("/")
         #expect(page.status == 200)
         #expect(page.text.contains("No process events yet"))
         #expect(!page.text.contains("<table>"))
@@ -156,7 +169,7 @@ final class ServerFixture: Sendable {
         let fixture = try ServerFixture()
         let evil = Device(hostname: "<img src=x onerror=alert(1)>", uid: "evil-host")
         #expect(try fixture.post(Self.batch([Self.event("h", cmd: "ls")], host: evil)).status == 200)
-        let html = try fixture.get("/", token: nil).text
+        let html = try fixture.get("/").text
         #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;"))
         #expect(!html.contains("<img"))
     }
@@ -314,7 +327,9 @@ final class ServerFixture: Sendable {
         let missing = try fixture.get("/api/v1/nothing")
         #expect(missing.status == 404)
         #expect(ServerFixture.errorCode(missing) == "not-found")
-        let wrong = try RawHTTPClient.request(port: fixture.port, method: "DELETE", path: "/api/v1/events")
+        let wrong = try RawHTTPClient.request(
+            port: fixture.port, method: "DELETE", path: "/api/v1/events",
+            headers: [("Authorization", "Bearer \(fixture.reader)")])
         #expect(wrong.status == 405)
         try fixture.expectHealthy()
     }
