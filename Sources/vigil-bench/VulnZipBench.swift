@@ -10,7 +10,7 @@ extension Benchmarks {
     /// Prints the archive's size and entries, then medians of RUNS: `zip_inflate` (every entry inflated and
     /// CRC-checked, as Python's `zipfile` reading each entry), `zip_load` (and each record loaded by the OSV
     /// loader) and `zip_compile` (and written into the SQLite index, as `vigil vuln update --from` does),
-    /// each in MB/s of uncompressed JSON and of zip; `zip_inflate_cpu` and `zip_compile_cpu` are the same
+    /// each in MB/s of uncompressed JSON and of zip; `zip_inflate_cpu`, `zip_load_cpu` and `zip_compile_cpu` are the same
     /// work per CPU second.
     static func vulnZip(_ arguments: [String]) throws {
         guard let path = arguments.first, let data = FileManager.default.contents(atPath: path) else {
@@ -51,6 +51,9 @@ extension Benchmarks {
         }
         print("zip_advisories \(advisories)")
         rates("zip_load", load)
+        let loadStart = cpuSeconds()
+        for _ in 0..<runs { blackHole(OSVArchiveLoader.load(data, archive: path).0.advisories.count) }
+        rates("zip_load_cpu", (cpuSeconds() - loadStart) / Double(runs))
         let index = try VulnIndex(path: scratch.appendingPathComponent("index.sqlite").path)
         let compile = try median(runs: runs) {
             try index.update(AdvisorySources.load([path]), clock: SystemClock())

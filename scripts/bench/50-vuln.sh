@@ -149,7 +149,7 @@ printf '%-44s %12s %12s %8s\n' "measure (MB/s)" "vigil" "zipfile" "speedup"
 for key in zip_inflate_json_mb_s zip_inflate_zip_mb_s zip_load_json_mb_s zip_load_zip_mb_s \
   zip_inflate_cpu_json_mb_s zip_load_cpu_json_mb_s; do
   v=$(zmedian "$key" "$work/zip-vigil.txt"); p=$(zmedian "$key" "$work/zip-python.txt")
-  case "$key" in zip_inflate*) what="inflate + CRC-32 every entry";; *) what="+ load every record (py: json.loads)";; esac
+  case "$key" in zip_inflate*) what="inflate + CRC-32 all entries";; *) what="+ load records (py json.loads)";; esac
   case "$key" in *_cpu_json_mb_s) of="JSON per CPU s";; *_json_mb_s) of="of JSON";; *) of="of zip";; esac
   printf '%-44s %12s %12s %8.2f\n' "$what, $of" "$v" "$p" "$(echo "$v / $p" | bc -l)"
 done
