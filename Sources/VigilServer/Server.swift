@@ -54,13 +54,7 @@ public final class Server: Sendable {
         clock: any Clock
     ) {
         router.get("/healthz") { _ in .text("ok\n") }
-        router.get("/static/vigil.css") { _ in .text(Dashboard.stylesheet, contentType: "text/css; charset=utf-8") }
-        router.get("/") { _ in
-            .html(
-                Dashboard.processPage(
-                    events: try store.recentEvents(classUID: .processActivity, limit: 200),
-                    total: try store.eventCount(), now: clock.nowMilliseconds()))
-        }
+        DashboardRoutes.add(to: &router, store: store, clock: clock)
         router.post("/api/v1/events") { request in
             try authenticateAgent(request, token: configuration.agentToken)
             let batch = try decodeBatch(request, configuration: configuration, now: clock.nowMilliseconds())
