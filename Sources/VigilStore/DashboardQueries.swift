@@ -110,7 +110,9 @@ public protocol DashboardQueries: Sendable {
     func host(id: Int64) throws -> HostRecord?
     /// Counts of events with `from <= time < from + buckets × bucketMilliseconds`.
     /// Only one host's when `hostID` is set.
-    func eventStatistics(from: Int64, bucketMilliseconds: Int64, buckets: Int, hostID: Int64?) throws
+    func eventStatistics(
+        from: Int64, bucketMilliseconds: Int64, buckets: Int, hostID: Int64?
+    ) throws
         -> EventStatistics
 }
 
@@ -305,7 +307,9 @@ extension SQLiteEventStore: DashboardQueries {
             firstSeen: row[4].int64 ?? 0, lastSeen: row[5].int64 ?? 0)
     }
 
-    public func eventStatistics(from: Int64, bucketMilliseconds: Int64, buckets: Int, hostID: Int64? = nil) throws
+    public func eventStatistics(
+        from: Int64, bucketMilliseconds: Int64, buckets: Int, hostID: Int64? = nil
+    ) throws
         -> EventStatistics
     {
         precondition(bucketMilliseconds > 0, "a statistics bucket must be at least 1 ms wide")
@@ -332,7 +336,9 @@ extension SQLiteEventStore: DashboardQueries {
     }
 
     /// `EXPLAIN QUERY PLAN` for the statistics query.
-    public func statisticsPlan(from: Int64, bucketMilliseconds: Int64, buckets: Int, hostID: Int64? = nil) throws
+    public func statisticsPlan(
+        from: Int64, bucketMilliseconds: Int64, buckets: Int, hostID: Int64? = nil
+    ) throws
         -> [String]
     {
         var sql = DashboardSQL(postgres: false)
@@ -377,7 +383,9 @@ extension PostgresEventStore: DashboardQueries {
             firstSeen: Int64(row[4] ?? "") ?? 0, lastSeen: Int64(row[5] ?? "") ?? 0)
     }
 
-    public func eventStatistics(from: Int64, bucketMilliseconds: Int64, buckets: Int, hostID: Int64? = nil) throws
+    public func eventStatistics(
+        from: Int64, bucketMilliseconds: Int64, buckets: Int, hostID: Int64? = nil
+    ) throws
         -> EventStatistics
     {
         precondition(bucketMilliseconds > 0, "a statistics bucket must be at least 1 ms wide")

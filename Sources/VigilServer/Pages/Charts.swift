@@ -99,8 +99,11 @@ enum Charts {
             }
             for index in Set([0, values.count / 2, values.count - 1]).sorted() where index < labels.count {
                 let (x, _) = point(index)
+                // The first and last labels hang inwards so they stay inside the view box.
+                let anchor =
+                    values.count == 1 ? "middle" : index == 0 ? "start" : index == values.count - 1 ? "end" : "middle"
                 out +=
-                    "<text class=\"tick\" x=\"\(number(x))\" y=\"\(number(frame.height - 6))\" text-anchor=\"middle\">\(HTML.escape(labels[index]))</text>"
+                    "<text class=\"tick\" x=\"\(number(x))\" y=\"\(number(frame.height - 6))\" text-anchor=\"\(anchor)\">\(HTML.escape(labels[index]))</text>"
             }
         }
         return out + "</svg>"

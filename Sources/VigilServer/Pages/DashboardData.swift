@@ -23,7 +23,8 @@ struct DashboardData: Sendable {
         let dayStart = now - now % PageKit.day - 29 * PageKit.day
         let hourly = try queries.eventStatistics(
             from: hourStart, bucketMilliseconds: PageKit.hour, buckets: 24, hostID: nil)
-        let daily = try queries.eventStatistics(from: dayStart, bucketMilliseconds: PageKit.day, buckets: 30, hostID: nil)
+        let daily = try queries.eventStatistics(
+            from: dayStart, bucketMilliseconds: PageKit.day, buckets: 30, hostID: nil)
         // "Last 24 h" in the tables is the hourly window (the current hour and the 23 before it).
         let names = Dictionary(hosts.map { ($0.id, $0.hostname) }, uniquingKeysWith: { first, _ in first })
         let byClass = Set(daily.byClass.keys).union(hourly.byClass.keys).map { uid in
@@ -82,7 +83,11 @@ struct DashboardData: Sendable {
         var errors: [String] = []
         var query = EventQuery(limit: pageSize)
         if !form.host.isEmpty {
-            if let id = Int64(form.host) { query.hostID = id } else { errors.append("Host must be a host id."); form.host = "" }
+            if let id = Int64(form.host) {
+                query.hostID = id
+            } else {
+                errors.append("Host must be a host id."); form.host = ""
+            }
         }
         if !form.user.isEmpty { query.user = form.user }
         if !form.process.isEmpty { query.process = form.process }
@@ -99,23 +104,31 @@ struct DashboardData: Sendable {
             "1h": PageKit.hour, "24h": PageKit.day, "7d": 7 * PageKit.day, "30d": 30 * PageKit.day,
         ]
         if !form.range.isEmpty {
-            if let span = ranges[form.range] { query.from = now - span } else {
+            if let span = ranges[form.range] {
+                query.from = now - span
+            } else {
                 errors.append("Range \(form.range) is not one of 1h, 24h, 7d, 30d.")
                 form.range = ""
             }
         }
         if !form.from.isEmpty {
-            if let from = PageKit.parseTime(form.from) { query.from = from } else {
+            if let from = PageKit.parseTime(form.from) {
+                query.from = from
+            } else {
                 errors.append("From: '\(form.from)' is not a date; write it as 2026-12-04T16:00 (UTC).")
             }
         }
         if !form.to.isEmpty {
-            if let to = PageKit.parseTime(form.to) { query.until = to } else {
+            if let to = PageKit.parseTime(form.to) {
+                query.until = to
+            } else {
                 errors.append("To: '\(form.to)' is not a date; write it as 2026-12-04T17:00 (UTC).")
             }
         }
         if let before = parameters["before"], !before.isEmpty {
-            if let cursor = EventCursor(text: before) { query.before = cursor } else {
+            if let cursor = EventCursor(text: before) {
+                query.before = cursor
+            } else {
                 errors.append("The page position is not valid; start again from the newest events.")
             }
         }

@@ -139,7 +139,9 @@ enum Pages {
                 "<option value=\"\(eventClass.rawValue)\"\(selected)>\(HTML.escape(eventClass.name))</option>"
         }
         var rangeOptions = ""
-        for (value, label) in [("", "any time"), ("1h", "last hour"), ("24h", "last 24 h"), ("7d", "last 7 days"), ("30d", "last 30 days")] {
+        for (value, label) in [
+            ("", "any time"), ("1h", "last hour"), ("24h", "last 24 h"), ("7d", "last 7 days"), ("30d", "last 30 days"),
+        ] {
             let selected = form.range == value ? " selected" : ""
             rangeOptions += "<option value=\"\(value)\"\(selected)>\(label)</option>"
         }
@@ -163,7 +165,8 @@ enum Pages {
                 model.paged
                 ? Layout.emptyState("No older events match.", "This search has no more results.")
                 : Layout.emptyState(
-                    "No events match.", "Nothing recorded yet matches this search; widen the time range or clear a filter.")
+                    "No events match.",
+                    "Nothing recorded yet matches this search; widen the time range or clear a filter.")
         } else {
             body += eventTable(
                 model.rows, caption: "\(model.rows.count) events, newest first\(model.paged ? " (later page)" : "")")
@@ -217,7 +220,8 @@ enum Pages {
             model.kind == nil
                 ? "<strong>All</strong>" : PageKit.anchor(base, "All")
         ]
-        for kind in TimelineKind.allCases where kind != .other {
+        // sudo and su are authentication events: the logins filter shows them with the logins.
+        for kind in TimelineKind.allCases where kind != .other && kind != .sudo {
             let label = "\(kind.title) (\(PageKit.count(model.kindCounts[kind] ?? 0)))"
             filters.append(
                 model.kind == kind
@@ -229,7 +233,7 @@ enum Pages {
             <div><h2>Facts</h2><dl class="facts">\(facts)</dl></div>
             <div><h2>Activity, last 24 hours</h2>
             <figure>\(Charts.timeSeries(model.hourly, labels: model.hourLabels, title: "Events per hour on \(model.host.hostname), last 24 hours"))
-            <figcaption>Events per hour (UTC)</figcaption></figure></div>
+            <figcaption>Events per hour (UTC); the last point is the current hour so far</figcaption></figure></div>
             </section>
             <section>
             <h2>Timeline</h2>
@@ -285,11 +289,13 @@ enum Pages {
         case .vulnerabilities:
             body = Layout.emptyState(
                 "No vulnerability findings recorded yet.",
-                "Fleet findings are not available in this build. Scan one host offline with `vigil vuln scan` and `vigil vuln report daily`.")
+                "Fleet findings are not available in this build. Scan one host offline with `vigil vuln scan` and `vigil vuln report daily`."
+            )
         case .archive:
             body = Layout.emptyState(
                 "No archive checkpoints recorded yet.",
-                "The server does not write the tamper-evident archive in this build. Archives made with `vigil archive append` are verified with `vigil archive verify`.")
+                "The server does not write the tamper-evident archive in this build. Archives made with `vigil archive append` are verified with `vigil archive verify`."
+            )
         case .compliance:
             body = Layout.emptyState(
                 "No compliance evidence recorded yet.",
@@ -297,7 +303,8 @@ enum Pages {
         case .settings:
             body = Layout.emptyState(
                 "Settings are not available in this build.",
-                "Users, roles, enrollment tokens and agents are managed on the command line for now (`vigil server --help`).")
+                "Users, roles, enrollment tokens and agents are managed on the command line for now (`vigil server --help`)."
+            )
         default:
             body = Layout.emptyState("Nothing recorded yet.", "This section has no data.")
         }
@@ -308,6 +315,7 @@ enum Pages {
     static func notFound(_ what: String, now: Int64) -> String {
         Layout.page(
             title: "Not found", section: .overview, now: now,
-            body: Layout.emptyState(what, "It may have been removed, or the address is mistyped.", links: [("/", "Overview")]))
+            body: Layout.emptyState(
+                what, "It may have been removed, or the address is mistyped.", links: [("/", "Overview")]))
     }
 }

@@ -26,7 +26,7 @@ enum TimelineKind: String, Sendable, CaseIterable {
 
     var title: String {
         switch self {
-        case .login: "Logins"
+        case .login: "Logins & sudo"
         case .sudo: "sudo / su"
         case .process: "Process starts"
         case .connection: "Connections"
