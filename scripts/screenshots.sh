@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Retakes the dashboard screenshots shown in README.md (Documentation/screenshots/*.png): a server over a
-# seeded fleet (24 hosts, 15,000 events; the same seed every run), pages rendered by headless Chromium.
+# seeded fleet (24 hosts, 62,000 events over 30 days; the same seed every run), pages rendered by headless Chromium.
 #   scripts/screenshots.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -37,7 +37,7 @@ enum Assets {
         .tile .value { display: block; font-size: 24px; font-weight: 600; }
         .tile .label { color: var(--muted); }
         .tile.warn { border-color: #d9822b; background: #fff6ec; }
-        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 12px 24px; margin-top: 14px; }
+        .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 12px 24px; margin-top: 14px; }
         .charts .legend { grid-column: 1 / -1; margin: 0; }
         figure { margin: 0; }
         figcaption { color: var(--muted); font-size: 13px; margin-bottom: 4px; }
@@ -53,7 +53,8 @@ enum Assets {
         span.sev { display: inline-block; font-size: 11px; padding: 0 5px; border-radius: 3px; color: #fff; background: #8894a3; }
         span.sev-0, span.sev-1 { background: #8da2b9; } span.sev-2 { background: #4a86b8; } span.sev-3 { background: #b58a10; }
         span.sev-4 { background: #c0601f; } span.sev-5 { background: #b02a21; } span.sev-6 { background: #7a1b16; }
-        .split { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 12px 24px; }
+        .split { display: grid; grid-template-columns: 1fr 1fr; gap: 12px 24px; }
+        @media (max-width: 900px) { .charts, .split { grid-template-columns: 1fr; } }
         .status { font-size: 12px; padding: 0 6px; border-radius: 3px; }
         .status.online { background: #e3f4e6; color: #1c6b2c; }
         .status.silent { background: #fdeedd; color: #8a4b0f; }
