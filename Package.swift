@@ -64,7 +64,7 @@ let package = Package(
             name: "vigil-bench",
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilAudit", "VigilAuditSensor",
-                "VigilRules", "VigilLedger", "VigilFIM", "VigilSystem",
+                "VigilRules", "VigilLedger", "VigilFIM", "VigilSystem", "VigilServer", "VigilStore", "VigilTestSupport",
             ]),
 
         // Fakes beside the real things, for tests.

@@ -1,7 +1,8 @@
 import Foundation
 import VigilCore
 
-/// Where an events page starts: strictly older than this event (keyset paging, newest first).
+/// Where an events page starts: just after this event in the search's order (keyset paging: newest first,
+/// equal times in row order).
 public struct EventCursor: Sendable, Hashable {
     public var time: Int64
     public var rowID: Int64
@@ -74,7 +75,8 @@ public struct FoundEvent: Sendable {
     }
 }
 
-/// One page of a search: the events, newest first, and where the next (older) page starts.
+/// One page of a search: the events, newest first (equal times in the order stored), and where the next
+/// (older) page starts.
 public struct EventPage: Sendable {
     public var events: [FoundEvent]
     /// Set when more events match beyond this page.
@@ -181,21 +183,47 @@ struct DashboardSQL {
         if let from = query.from { conditions.append("events.time >= \(bind(.integer(from)))") }
         if let until = query.until { conditions.append("events.time < \(bind(.integer(until)))") }
         if let before = query.before {
+            // The first condition alone lets the time indexes seek to the cursor; the second is exact.
+            let bound = bind(.integer(before.time))
             let time = bind(.integer(before.time))
             let sameTime = bind(.integer(before.time))
             let rowID = bind(.integer(before.rowID))
-            conditions.append("(events.time < \(time) OR (events.time = \(sameTime) AND events.id < \(rowID)))")
+            conditions.append(
+                "events.time <= \(bound) AND (events.time < \(time) OR (events.time = \(sameTime) AND events.id > \(rowID)))"
+            )
         }
         let limit = bind(.integer(Int64(min(1000, max(1, query.limit)) + 1)))
+        // Newest first; among equal times, in row order: that is the order of SQLite's `(…, time DESC)` indexes
+        // (the row id follows ascending), so no index walk needs a sort.
         return """
             SELECT events.id, events.time, events.host_id, hosts.hostname, events.json
             FROM events JOIN hosts ON hosts.id = events.host_id
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY events.time DESC, events.id DESC LIMIT \(limit)
+            ORDER BY events.time DESC, events.id ASC LIMIT \(limit)
             """
     }
 
+    static let dayMilliseconds: Int64 = 86_400_000
+
+    /// Whether a statistics request can be answered from `event_counts_daily`: whole UTC days, every host.
+    static func usesDailyCounts(from: Int64, bucketMilliseconds: Int64, hostID: Int64?) -> Bool {
+        hostID == nil && bucketMilliseconds == dayMilliseconds && from % dayMilliseconds == 0
+    }
+
+    /// Counts per bucket, severity, class and host. Whole-day buckets over every host read the daily counts
+    /// the triggers keep (a few rows per host and day); anything else counts events through the covering
+    /// `events_time_counts` index, or `events_host_time` for one host.
     mutating func statistics(from: Int64, bucketMilliseconds: Int64, buckets: Int, hostID: Int64?) -> String {
+        if Self.usesDailyCounts(from: from, bucketMilliseconds: bucketMilliseconds, hostID: hostID) {
+            let firstDay = from / Self.dayMilliseconds
+            let start = bind(.integer(firstDay))
+            let lower = bind(.integer(firstDay))
+            let upper = bind(.integer(firstDay + Int64(buckets)))
+            return """
+                SELECT day - \(start), severity_id, class_uid, host_id, n
+                FROM event_counts_daily WHERE day >= \(lower) AND day < \(upper) AND n > 0
+                """
+        }
         let start = bind(.integer(from))
         let width = bind(.integer(bucketMilliseconds))
         let host = hostID.map { "host_id = \(bind(.integer($0))) AND " } ?? ""
@@ -260,16 +288,76 @@ struct DashboardSQL {
     }
 }
 
-/// The indexes the dashboard's filters need (host timelines, user searches, windowed counts).
-enum DashboardIndexes {
-    static let sql = """
+/// The dashboard's schema: indexes for its filters (host timelines, user searches, windowed counts) and
+/// `event_counts_daily`, events counted per UTC day, host, class and severity, kept by triggers on every
+/// insert and delete (so the 30-day overview reads a few thousand rows instead of a million events).
+enum DashboardSchema {
+    static let indexes = """
         CREATE INDEX events_host_time ON events (host_id, time DESC);
         CREATE INDEX events_user_time ON events (user_name, time DESC);
+        CREATE INDEX events_time_counts ON events (time, severity_id, class_uid, host_id);
         """
+
+    static let sqlite =
+        indexes + """
+            CREATE TABLE event_counts_daily (
+                day INTEGER NOT NULL,
+                host_id INTEGER NOT NULL,
+                class_uid INTEGER NOT NULL,
+                severity_id INTEGER NOT NULL,
+                n INTEGER NOT NULL,
+                PRIMARY KEY (day, host_id, class_uid, severity_id)
+            ) WITHOUT ROWID;
+            INSERT INTO event_counts_daily (day, host_id, class_uid, severity_id, n)
+                SELECT time / 86400000, host_id, class_uid, severity_id, count(*) FROM events WHERE true
+                GROUP BY 1, 2, 3, 4;
+            CREATE TRIGGER events_count_insert AFTER INSERT ON events BEGIN
+                INSERT INTO event_counts_daily (day, host_id, class_uid, severity_id, n)
+                VALUES (NEW.time / 86400000, NEW.host_id, NEW.class_uid, NEW.severity_id, 1)
+                ON CONFLICT (day, host_id, class_uid, severity_id) DO UPDATE SET n = n + 1;
+            END;
+            CREATE TRIGGER events_count_delete AFTER DELETE ON events BEGIN
+                UPDATE event_counts_daily SET n = n - 1
+                WHERE day = OLD.time / 86400000 AND host_id = OLD.host_id AND class_uid = OLD.class_uid
+                    AND severity_id = OLD.severity_id;
+            END;
+            """
+
+    static let postgres =
+        indexes + """
+            CREATE TABLE event_counts_daily (
+                day BIGINT NOT NULL,
+                host_id BIGINT NOT NULL,
+                class_uid INTEGER NOT NULL,
+                severity_id INTEGER NOT NULL,
+                n BIGINT NOT NULL,
+                PRIMARY KEY (day, host_id, class_uid, severity_id)
+            );
+            INSERT INTO event_counts_daily (day, host_id, class_uid, severity_id, n)
+                SELECT time / 86400000, host_id, class_uid, severity_id, count(*) FROM events GROUP BY 1, 2, 3, 4;
+            CREATE FUNCTION vigil_count_events() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'INSERT' THEN
+                    INSERT INTO event_counts_daily (day, host_id, class_uid, severity_id, n)
+                    VALUES (NEW.time / 86400000, NEW.host_id, NEW.class_uid, NEW.severity_id, 1)
+                    ON CONFLICT (day, host_id, class_uid, severity_id)
+                    DO UPDATE SET n = event_counts_daily.n + 1;
+                    RETURN NEW;
+                END IF;
+                UPDATE event_counts_daily SET n = n - 1
+                WHERE day = OLD.time / 86400000 AND host_id = OLD.host_id AND class_uid = OLD.class_uid
+                    AND severity_id = OLD.severity_id;
+                RETURN OLD;
+            END
+            $$;
+            CREATE TRIGGER events_count AFTER INSERT OR DELETE ON events
+                FOR EACH ROW EXECUTE FUNCTION vigil_count_events();
+            """
 }
 
 extension SQLiteEventStore: DashboardQueries {
-    static let dashboardMigration = Migration(version: 2, name: "dashboard indexes", sql: DashboardIndexes.sql)
+    static let dashboardMigration = Migration(
+        version: 2, name: "dashboard indexes and daily counts", sql: DashboardSchema.sqlite)
 
     public func searchEvents(_ query: EventQuery) throws -> EventPage {
         var sql = DashboardSQL(postgres: false)
@@ -350,7 +438,8 @@ extension SQLiteEventStore: DashboardQueries {
 }
 
 extension PostgresEventStore: DashboardQueries {
-    static let dashboardMigration = Migration(version: 2, name: "dashboard indexes", sql: DashboardIndexes.sql)
+    static let dashboardMigration = Migration(
+        version: 2, name: "dashboard indexes and daily counts", sql: DashboardSchema.postgres)
 
     public func searchEvents(_ query: EventQuery) throws -> EventPage {
         var sql = DashboardSQL(postgres: true)
