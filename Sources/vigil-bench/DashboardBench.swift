@@ -26,6 +26,8 @@ extension Benchmarks {
             store = try generate(path: path, events: events, hosts: hosts, now: now)
         }
         print("events \(try store.eventCount()) events")
+        try insertCost(
+            events: 100_000, rounds: 2, directory: (path as NSString).deletingLastPathComponent, now: now)
         print("hosts \(try store.hosts().count) hosts")
 
         let server = Server(
@@ -83,14 +85,72 @@ extension Benchmarks {
         for (name, query) in plans {
             for step in try store.queryPlan(query) { print("plan \(name) \(step)") }
         }
-        for step in try store.statisticsPlan(from: now - 30 * 86_400_000, bucketMilliseconds: 86_400_000, buckets: 30) {
-            print("plan statistics_30d \(step)")
+        let day: Int64 = 86_400_000
+        let monthStart = now - now % day - 29 * day
+        for step in try store.statisticsPlan(from: monthStart, bucketMilliseconds: day, buckets: 30) {
+            print("plan overview_30d_daily_counts \(step)")
+        }
+        for step in try store.statisticsPlan(
+            from: now - now % 3_600_000 - 23 * 3_600_000, bucketMilliseconds: 3_600_000, buckets: 24)
+        {
+            print("plan overview_24h_hourly \(step)")
         }
         for step in try store.statisticsPlan(
             from: now - 86_400_000, bucketMilliseconds: 3_600_000, buckets: 24, hostID: busiest)
         {
             print("plan statistics_host \(step)")
         }
+    }
+
+    /// What the dashboard's schema (three indexes, the daily-count trigger) costs ingest: `events` events in
+    /// batches of 1,000 (in time order, as agents send them) into a fresh store with it and one with it
+    /// dropped, alternating, best of `rounds`.
+    static func insertCost(events: Int, rounds: Int, directory: String, now: Int64) throws {
+        /// `drop`: what of the dashboard schema to drop before inserting.
+        func run(_ name: String, drop: String) throws -> Double {
+            let path = "\(directory)/insert-\(name).db"
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            if !drop.isEmpty {
+                _ = try SQLiteEventStore(path: path)  // creates the schema, then closes
+                try SQLiteDatabase(path: path).execute(drop)
+            }
+            let store = try SQLiteEventStore(path: path)
+            var fleet = FleetGenerator(seed: 77, hosts: 100, now: now, span: 30 * 86_400_000)
+            var batches: [(Device, [Event])] = []
+            var pending: [Int: [Event]] = [:]
+            // Agents send their events roughly in time order: so do these batches.
+            for (host, event) in fleet.events(count: events).sorted(by: { $0.event.time < $1.event.time }) {
+                pending[host, default: []].append(event)
+                if pending[host]?.count == 1_000 {
+                    batches.append((fleet.devices[host], pending[host] ?? []))
+                    pending[host] = nil
+                }
+            }
+            for (host, rest) in pending { batches.append((fleet.devices[host], rest)) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            for (device, batch) in batches { _ = try store.insert(batch, host: device, receivedAt: now) }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            return Double(events) / seconds
+        }
+        let trigger = "DROP TRIGGER events_count_insert; DROP TRIGGER events_count_delete;"
+        let indexes = "DROP INDEX events_host_time; DROP INDEX events_user_time; DROP INDEX events_time_counts;"
+        var best: [String: Double] = [:]
+        for _ in 0..<rounds {
+            for (name, drop) in [("v1", trigger + indexes), ("indexes", trigger), ("full", "")] {
+                best[name] = max(best[name] ?? 0, try run(name, drop: drop))
+            }
+        }
+        let base = max(best["v1"] ?? 0, 1)
+        print(String(format: "insert_v1_schema_s %.0f events/s (%d events, batches of 1000)", base, events))
+        print(
+            String(
+                format: "insert_with_dashboard_indexes_s %.0f events/s (ratio %.2f)", best["indexes"] ?? 0,
+                (best["indexes"] ?? 0) / base))
+        print(
+            String(
+                format: "insert_with_indexes_and_daily_counts_s %.0f events/s (ratio %.2f)", best["full"] ?? 0,
+                (best["full"] ?? 0) / base))
     }
 
     /// Writes `events` seeded events for `hosts` hosts over the 30 days before `now`: rounds of 200,000,
