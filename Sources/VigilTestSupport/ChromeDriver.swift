@@ -28,7 +28,9 @@ public final class ChromeDriver: @unchecked Sendable {
     }
 
     /// The driver and browser binaries, or nil with the reason.
-    public static func locate() -> (driver: String, browser: String)? {
+    public static func locate(
+        driverCandidates: [String] = driverCandidates, browserCandidates: [String] = browserCandidates
+    ) -> (driver: String, browser: String)? {
         let fm = FileManager.default
         guard let driver = driverCandidates.first(where: { fm.isExecutableFile(atPath: $0) }) else {
             unavailableReason =

@@ -88,7 +88,7 @@ public enum RawHTTPClient {
 
     /// Whether `bytes` hold one whole response: its head and a body as long as Content-Length says, or a
     /// chunked body through its last chunk.
-    static func isComplete(_ bytes: [UInt8]) -> Bool {
+    public static func isComplete(_ bytes: [UInt8]) -> Bool {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard bytes.count >= 4,
             let end = (0...(bytes.count - 4)).first(where: { bytes[$0..<$0 + 4].elementsEqual(separator) })

@@ -79,7 +79,7 @@ public struct SiteCrawler {
     }
 
     /// Path and query of a same-origin http URL (fragment dropped), or nil for anything else.
-    func localTarget(_ link: String) -> String? {
+    public func localTarget(_ link: String) -> String? {
         guard link.hasPrefix(origin + "/") else { return nil }
         var rest = String(link.dropFirst(origin.count))
         if let hash = rest.firstIndex(of: "#") { rest = String(rest[..<hash]) }
