@@ -66,7 +66,7 @@ let package = Package(
             name: "vigil-bench",
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilZip", "VigilAudit", "VigilAuditSensor",
-                "VigilRules", "VigilLedger", "VigilFIM", "VigilSystem",
+                "VigilRules", "VigilLedger", "VigilFIM", "VigilSystem", "VigilServer", "VigilStore", "VigilTestSupport",
             ]),
 
         // Fakes beside the real things, for tests.
@@ -87,6 +87,7 @@ let package = Package(
             dependencies: ["VigilVuln", "VigilVulnIndex", "VigilStore", "VigilCLI", "VigilTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "VigilZipTests", dependencies: ["VigilZip", "VigilTestSupport"]),
+        .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger", "VigilTestSupport"]),
         .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", "VigilTestSupport"]),
         .testTarget(
             name: "VigilSystemTests",

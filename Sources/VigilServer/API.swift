@@ -18,9 +18,7 @@ struct API: Sendable {
 
     func addRoutes(to router: inout SecureRouter) {
         router.add("GET", "/healthz", .public) { _ in .text("ok\n") }
-        router.add("GET", "/static/vigil.css", .public) { _ in
-            .text(Dashboard.stylesheet, contentType: "text/css; charset=utf-8")
-        }
+        DashboardRoutes.add(to: &router, store: store, clock: clock)
         addSessionRoutes(to: &router)
         addPeopleRoutes(to: &router)
         addReadRoutes(to: &router)
@@ -151,6 +149,12 @@ struct API: Sendable {
                     ])
             }
         }
+        router.add("GET", "/logout", .ownSession, page: true) { context in
+            guard case .user(let user) = context.principal else {
+                throw HTTPError(status: 400, code: "not-a-session", message: "this credential is not a session")
+            }
+            return .html(LoginPage.signOut(user))
+        }
         router.add("POST", "/logout", .ownSession, page: true) { context in
             if case .user(let user) = context.principal { try authenticator.logout(sessionID: user.sessionID) }
             context.outcome = "signed out"
@@ -271,15 +275,6 @@ struct API: Sendable {
     }
 
     func addReadRoutes(to router: inout SecureRouter) {
-        router.add("GET", "/", .readEvents, page: true) { context in
-            let events = try store.recentEvents(classUID: .processActivity, limit: 200)
-            context.read = "dashboard: \(events.count) process events"
-            var user: SessionUser?
-            if case .user(let signedIn) = context.principal { user = signedIn }
-            return .html(
-                Dashboard.processPage(
-                    events: events, total: try store.eventCount(), now: clock.nowMilliseconds(), user: user))
-        }
         router.add("GET", "/api/v1/events", .readEvents) { context in
             let query = try EventQuery(query: context.request.query)
             let page = try query.run(store)

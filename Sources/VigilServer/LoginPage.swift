@@ -10,9 +10,10 @@ enum LoginPage {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Vigil — sign in</title>
             <link rel="stylesheet" href="/static/vigil.css">
+            <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
             </head>
             <body>
-            <header><h1>Vigil</h1><span>Sign in</span></header>
+            <header class="top"><span class="brand">Vigil</span><span class="asof">Sign in</span></header>
             <main>
             \(notice)
             <form method="post" action="/login" class="login">
@@ -27,5 +28,33 @@ enum LoginPage {
             </html>
 
             """
+    }
+
+    /// The sign-out confirmation: a form carrying the session's anti-forgery token (a plain link cannot sign
+    /// out, so another site cannot sign a user out either).
+    static func signOut(_ user: SessionUser) -> String {
+        """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Vigil — sign out</title>
+        <link rel="stylesheet" href="/static/vigil.css">
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+        </head>
+        <body>
+        <header class="top"><a class="brand" href="/">Vigil</a></header>
+        <main>
+        <form method="post" action="/logout" class="login">
+        <p>Signed in as \(HTML.escape(user.name)) (\(user.role.rawValue)).</p>
+        <input type="hidden" name="csrf_token" value="\(HTML.escape(user.csrfToken))">
+        <p><button type="submit">Sign out</button> <a href="/">Back</a></p>
+        </form>
+        </main>
+        </body>
+        </html>
+
+        """
     }
 }

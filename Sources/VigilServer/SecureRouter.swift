@@ -55,8 +55,8 @@ public struct SecureRouter: Sendable {
     }
 
     /// Method, pattern and permission of every route (for tests and documentation).
-    public var table: [(method: String, pattern: String, permission: Permission)] {
-        routes.map { ($0.method, "/" + $0.segments.joined(separator: "/"), $0.permission) }
+    public var table: [(method: String, pattern: String, permission: Permission, page: Bool)] {
+        routes.map { ($0.method, "/" + $0.segments.joined(separator: "/"), $0.permission, $0.page) }
     }
 
     func match(_ request: HTTPRequest) -> (Route, [String: String])? {
@@ -96,7 +96,7 @@ final class Gate: Sendable {
     let clock: any Clock
     let metrics: Metrics
     /// Paths not worth a log row: the health check and the stylesheet.
-    static let unlogged: Set<String> = ["/healthz", "/static/vigil.css"]
+    static let unlogged: Set<String> = ["/healthz", "/static/vigil.css", "/static/vigil.js", "/static/favicon.svg"]
 
     init(
         router: SecureRouter, authenticator: Authenticator,

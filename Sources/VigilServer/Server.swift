@@ -50,7 +50,7 @@ public final class Server: Sendable {
     /// Sends new alerts to the configured notifiers.
     public let notifications: NotificationDispatcher
     /// Every route with its permission (for tests and documentation).
-    public let routes: [(method: String, pattern: String, permission: Permission)]
+    public let routes: [(method: String, pattern: String, permission: Permission, page: Bool)]
 
     public init(
         configuration: Configuration, store: any EventStore, clock: any Clock = SystemClock(),

@@ -68,9 +68,10 @@ public final class SQLiteEventStore: EventStore {
         // placeholder: replaced by the ingest branch's migration 2 at merge
         ServerSchema.alertsPlaceholderSQLite,
         ServerSchema.people(.sqlite),
+        dashboardMigration,
     ]
 
-    private let database: Mutex<SQLiteDatabase>
+    let database: Mutex<SQLiteDatabase>
 
     /// Opens or creates the store at `path` and brings its schema up to date.
     public init(path: String) throws {

@@ -43,13 +43,14 @@ public final class PostgresEventStore: EventStore {
         // placeholder: replaced by the ingest branch's migration 2 at merge
         ServerSchema.alertsPlaceholderPostgres,
         ServerSchema.people(.postgres),
+        dashboardMigration,
     ]
 
     /// Lock key for schema migrations (any constant; shared by every node).
     static let migrationLock: Int64 = 0x5649_4749_4c00_0001
     static let dayMilliseconds: Int64 = 86_400_000
 
-    private let connection: Mutex<PostgresConnection>
+    let connection: Mutex<PostgresConnection>
 
     /// Connects and brings the schema up to date.
     /// - Throws: `StoreError` for connection failures and for a database migrated by a newer Vigil.

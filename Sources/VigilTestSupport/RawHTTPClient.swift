@@ -37,7 +37,11 @@ public struct RawHTTPError: Error, CustomStringConvertible {
 /// (requests built by `request` say `Connection: close`). A receive timeout turns a hang into an error.
 public enum RawHTTPClient {
     /// Sends `bytes` to `127.0.0.1:port` and returns everything received until the server closed.
-    public static func exchange(port: UInt16, _ bytes: [UInt8], timeoutSeconds: Int = 20) throws -> [UInt8] {
+    /// With `untilComplete`, reading stops as soon as one whole response is in (by Content-Length or the last
+    /// chunk), for servers that keep the connection open whatever the request says (chromedriver).
+    public static func exchange(
+        port: UInt16, _ bytes: [UInt8], timeoutSeconds: Int = 20, untilComplete: Bool = false
+    ) throws -> [UInt8] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPError(description: "socket() failed: errno \(errno)") }
         defer { close(fd) }
@@ -77,20 +81,48 @@ public enum RawHTTPClient {
             }
             if n <= 0 { break }  // closed (or reset after the answer)
             received += buffer[0..<n]
+            if untilComplete, isComplete(received) { break }
         }
         return received
+    }
+
+    /// Whether `bytes` hold one whole response: its head and a body as long as Content-Length says, or a
+    /// chunked body through its last chunk.
+    public static func isComplete(_ bytes: [UInt8]) -> Bool {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard bytes.count >= 4,
+            let end = (0...(bytes.count - 4)).first(where: { bytes[$0..<$0 + 4].elementsEqual(separator) })
+        else { return false }
+        let head = String(decoding: bytes[0..<end], as: UTF8.self).lowercased()
+        let bodyCount = bytes.count - end - 4
+        for line in head.components(separatedBy: "\r\n") {
+            if line.hasPrefix("content-length:"),
+                let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+            {
+                return bodyCount >= length
+            }
+            if line.hasPrefix("transfer-encoding:") && line.contains("chunked") {
+                return bytes.suffix(5).elementsEqual([48, 13, 10, 13, 10])
+            }
+        }
+        return false
     }
 
     /// Sends one request with `Connection: close` (and `Content-Length` when there is a body) and parses
     /// the answer.
     public static func request(
-        port: UInt16, method: String = "GET", path: String, headers: [(String, String)] = [], body: [UInt8]? = nil
+        port: UInt16, method: String = "GET", path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+        timeoutSeconds: Int = 20, untilComplete: Bool = false
     ) throws -> RawHTTPResponse {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
-        return try parse(exchange(port: port, Array(head.utf8) + (body ?? [])), bodyless: method == "HEAD")
+        return try parse(
+            exchange(
+                port: port, Array(head.utf8) + (body ?? []), timeoutSeconds: timeoutSeconds,
+                untilComplete: untilComplete && method != "HEAD"),
+            bodyless: method == "HEAD")
     }
 
     /// Parses one HTTP/1.1 response (status line, headers, body by Content-Length, chunked, or to the end).

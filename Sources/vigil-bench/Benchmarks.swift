@@ -17,6 +17,7 @@ enum Benchmarks {
         ("rules", "Sigma detection events/s with all SigmaHQ Linux rules and the built-in ruleset", rules),
         ("ledger", "Merkle archive appends/s (memory, durable), proof µs at 1e6/1e7, verify of 1e6", ledger),
         ("fim", "FIM: generate/mutate the seeded benchmark tree, or time one in-process scan", fim),
+        ("dashboard", "dashboard pages' server time over a seeded SQLite store (1e6 events), query plans", dashboard),
     ]
 
     /// Median of `runs` measurements of `body`, in seconds.

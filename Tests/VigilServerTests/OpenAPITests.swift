@@ -11,7 +11,7 @@ import VigilStore
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
         let server = Server(
             configuration: .init(agentToken: "x"), store: try SQLiteEventStore(database: try .inMemory()))
-        for route in server.routes where route.pattern != "/static/vigil.css" {
+        for route in server.routes where !route.page && !route.pattern.hasPrefix("/static/") {
             let documented = route.pattern.split(separator: "/").map {
                 $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0)
             }

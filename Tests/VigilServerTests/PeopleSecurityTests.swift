@@ -40,12 +40,13 @@ enum PeopleChecks {
         let publicRoutes = Set(f.server.routes.filter { $0.permission == .public }.map { "\($0.method) \($0.pattern)" })
         #expect(
             publicRoutes == [
-                "GET /healthz", "GET /static/vigil.css", "GET /login", "POST /login", "POST /api/v1/session",
+                "GET /healthz", "GET /static/vigil.css", "GET /static/vigil.js", "GET /static/favicon.svg",
+                "GET /login", "POST /login", "POST /api/v1/session",
             ])
         for route in f.server.routes where route.permission != .public {
             let response = try f.request(
                 route.method, concrete(route.pattern), json: route.method == "GET" ? nil : "{}")
-            if route.pattern == "/" || route.pattern == "/logout" {
+            if route.page {
                 #expect(response.status == 303, "\(route.method) \(route.pattern)")
                 #expect(response.header("Location") == "/login")
             } else {
@@ -295,10 +296,13 @@ enum PeopleChecks {
         let value = String(sessionCookie.split(separator: ";")[0].dropFirst("vigil_session=".count))
         let page = try f.request("GET", "/", headers: [("Cookie", "vigil_session=\(value)")])
         #expect(page.status == 200)
-        #expect(page.text.contains("kim (auditor)"))
-        // Sign out through the form: needs the page's anti-forgery token.
+        #expect(page.text.contains("href=\"/logout\""))
+        // Sign out through the form on /logout: needs that page's anti-forgery token.
+        let confirm = try f.request("GET", "/logout", headers: [("Cookie", "vigil_session=\(value)")])
+        #expect(confirm.status == 200)
+        #expect(confirm.text.contains("kim (auditor)"))
         let csrf = try #require(
-            page.text.components(separatedBy: "name=\"csrf_token\" value=\"").dropFirst().first?.split(separator: "\"")
+            confirm.text.components(separatedBy: "name=\"csrf_token\" value=\"").dropFirst().first?.split(separator: "\"")
                 .first)
         let cookieHeader = [
             ("Cookie", "vigil_session=\(value)"), ("Content-Type", "application/x-www-form-urlencoded"),
