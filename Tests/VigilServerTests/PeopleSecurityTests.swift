@@ -302,8 +302,10 @@ enum PeopleChecks {
         #expect(confirm.status == 200)
         #expect(confirm.text.contains("kim (auditor)"))
         let csrf = try #require(
-            confirm.text.components(separatedBy: "name=\"csrf_token\" value=\"").dropFirst().first?.split(separator: "\"")
-                .first)
+            confirm.text.components(separatedBy: "name=\"csrf_token\" value=\"").dropFirst().first?.split(
+                separator: "\""
+            )
+            .first)
         let cookieHeader = [
             ("Cookie", "vigil_session=\(value)"), ("Content-Type", "application/x-www-form-urlencoded"),
         ]

@@ -73,7 +73,9 @@ struct DashboardData: Sendable {
 
     /// Reads the events form (`host`, `user`, `process`, `class`, `q`, `range`, `from`, `to`, `before`) into a
     /// store query; values that cannot be read become messages and do not filter.
-    static func eventQuery(_ parameters: [String: String], now: Int64) -> (VigilStore.EventQuery, EventFilterForm, [String]) {
+    static func eventQuery(
+        _ parameters: [String: String], now: Int64
+    ) -> (VigilStore.EventQuery, EventFilterForm, [String]) {
         func value(_ name: String) -> String {
             (parameters[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         }
