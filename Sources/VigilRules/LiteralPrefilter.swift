@@ -2,12 +2,12 @@
 /// over an event's lower-cased field text reports every rule literal it contains.
 struct LiteralPrefilter: Sendable {
     /// Transition table: `next[state * classCount + byteClass[b]]`.
-    private let next: [Int32]
-    private let byteClass: [UInt16]
-    private let classCount: Int
+    let next: [Int32]
+    let byteClass: [UInt16]
+    let classCount: Int
     /// Literal ids ending at each state (own and through failure links), flattened.
-    private let outputStart: [Int32]
-    private let outputs: [Int32]
+    let outputStart: [Int32]
+    let outputs: [Int32]
     let literalCount: Int
 
     init(literals: [[UInt8]]) {

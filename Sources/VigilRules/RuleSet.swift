@@ -12,12 +12,18 @@ public struct RuleSet: @unchecked Sendable {
 
     enum Value {
         case pattern(SigmaPattern)
-        case regex(NSRegularExpression)
+        case regex(NSRegularExpression, RegexFacts)
         case cidr(CIDR)
         case compare(ValueMatcher.Comparison, Double)
         case null
         case exists(Bool)
         case fieldRef(Int, ValueMatcher.FieldRefKind, cased: Bool)
+    }
+
+    /// A literal a rule needs in one slot's lower-cased text.
+    struct SlotLiteral: Hashable {
+        var slot: Int
+        var bytes: [UInt8]
     }
 
     struct Test {
@@ -51,6 +57,8 @@ public struct RuleSet: @unchecked Sendable {
     let prefilter: LiteralPrefilter
     /// Slots whose text the prefilter scans, by log-source key.
     let scanSlots: [String: [Int]]
+    /// Everything above compiled into flat tables for the matcher.
+    let program: RuleProgram
 
     /// Compiles loaded rules (and linked correlations).
     public init(rules: [SigmaRule], correlations: [CorrelationRule] = []) {
@@ -65,8 +73,8 @@ public struct RuleSet: @unchecked Sendable {
             slots.append(s)
             return slots.count - 1
         }
-        var literalIndex: [[UInt8]: Int] = [:]
-        var literals: [[UInt8]] = []
+        var literalIndex: [SlotLiteral: Int] = [:]
+        var literals: [SlotLiteral] = []
         var buckets: [String: [Int]] = [:]
         var scan: [String: Set<Int>] = [:]
         var compiled: [CompiledRule] = []
@@ -79,7 +87,9 @@ public struct RuleSet: @unchecked Sendable {
                         let values: [Value] = test.values.map { value in
                             switch value {
                             case .pattern(let p): .pattern(p)
-                            case .regex(let r, _): .regex(r)
+                            case .regex(let r, _):
+                                .regex(
+                                    r, RegexFacts.of(r.pattern, caseInsensitive: r.options.contains(.caseInsensitive)))
                             case .cidr(let c): .cidr(c)
                             case .compare(let op, let n): .compare(op, n)
                             case .null: .null
@@ -105,7 +115,8 @@ public struct RuleSet: @unchecked Sendable {
                         return literals.count - 1
                     }
                 }
-                scan[key, default: []].formUnion(needSlots)
+                // Only the slots of the clauses kept need scanning.
+                for clause in need { scan[key, default: []].formUnion(clause.map(\.slot)) }
             }
             compiled.append(CompiledRule(selections: selections, condition: rule.condition, clauses: clauses))
         }
@@ -116,8 +127,11 @@ public struct RuleSet: @unchecked Sendable {
         }
         self.buckets = buckets
         self.compiled = compiled
-        self.prefilter = LiteralPrefilter(literals: literals)
+        let prefilter = LiteralPrefilter(literals: literals.map(\.bytes))
+        self.prefilter = prefilter
         self.scanSlots = scan.mapValues { $0.sorted() }
+        self.program = RuleProgram(
+            compiled: compiled, slotCount: slots.count, prefilter: prefilter, literalSlots: literals.map(\.slot))
     }
 
     /// Loads and compiles in one step; diagnostics are in the returned load result.
@@ -132,7 +146,7 @@ public struct RuleSet: @unchecked Sendable {
     /// Literal clauses every match of `condition` satisfies (in each clause, one literal occurs), or nil.
     static func required(
         _ condition: Condition, rule: SigmaRule, selections: [[[Test]]], slots: inout Set<Int>
-    ) -> [Set<[UInt8]>]? {
+    ) -> [Set<SlotLiteral>]? {
         switch condition {
         case .selection(let i):
             return requiredSelection(selections[i], slots: &slots)
@@ -149,8 +163,8 @@ public struct RuleSet: @unchecked Sendable {
     }
 
     /// Every clause of every known part holds; keep the most selective.
-    static func conjunction(_ parts: [[Set<[UInt8]>]?]) -> [Set<[UInt8]>]? {
-        var all: [Set<[UInt8]>] = []
+    static func conjunction(_ parts: [[Set<SlotLiteral>]?]) -> [Set<SlotLiteral>]? {
+        var all: [Set<SlotLiteral>] = []
         for part in parts.compactMap({ $0 }) {
             for clause in part where !all.contains(clause) { all.append(clause) }
         }
@@ -159,8 +173,8 @@ public struct RuleSet: @unchecked Sendable {
     }
 
     /// One of the parts holds: the union of each part's best clause.
-    static func disjunction(_ parts: [[Set<[UInt8]>]?]) -> [Set<[UInt8]>]? {
-        var union: Set<[UInt8]> = []
+    static func disjunction(_ parts: [[Set<SlotLiteral>]?]) -> [Set<SlotLiteral>]? {
+        var union: Set<SlotLiteral> = []
         for part in parts {
             guard let part, let best = part.max(by: { score($0) < score($1) }) else { return nil }
             union.formUnion(best)
@@ -168,25 +182,31 @@ public struct RuleSet: @unchecked Sendable {
         return union.isEmpty ? nil : [union]
     }
 
-    static func requiredSelection(_ groups: [[Test]], slots: inout Set<Int>) -> [Set<[UInt8]>]? {
-        var perGroup: [[Set<[UInt8]>]?] = []
+    static func requiredSelection(_ groups: [[Test]], slots: inout Set<Int>) -> [Set<SlotLiteral>]? {
+        var perGroup: [[Set<SlotLiteral>]?] = []
         for group in groups {
-            var clauses: [Set<[UInt8]>] = []
+            var clauses: [Set<SlotLiteral>] = []
             for test in group {
-                let lits = test.values.map { value -> [UInt8]? in
-                    if case .pattern(let p) = value {
+                // Per value, literals one of which every match of the value contains in the test's slot.
+                let lits = test.values.map { value -> Set<SlotLiteral>? in
+                    switch value {
+                    case .pattern(let p):
                         let l = p.requiredLiteral
-                        return l.isEmpty ? nil : l
+                        return l.isEmpty ? nil : [SlotLiteral(slot: test.slot, bytes: l)]
+                    case .regex(_, let facts):
+                        return facts.literals.isEmpty
+                            ? nil : Set(facts.literals.map { SlotLiteral(slot: test.slot, bytes: $0) })
+                    default:
+                        return nil
                     }
-                    return nil
                 }
                 if test.requireAll {
-                    for literal in lits.compactMap({ $0 }) {
-                        clauses.append([literal])
+                    for set in lits.compactMap({ $0 }) {
+                        clauses.append(set)
                         slots.insert(test.slot)
                     }
                 } else if !lits.isEmpty, lits.allSatisfy({ $0 != nil }) {
-                    clauses.append(Set(lits.compactMap { $0 }))
+                    clauses.append(lits.reduce(into: Set<SlotLiteral>()) { $0.formUnion($1 ?? []) })
                     slots.insert(test.slot)
                 }
             }
@@ -198,8 +218,8 @@ public struct RuleSet: @unchecked Sendable {
         return disjunction(perGroup)
     }
 
-    static func score(_ set: Set<[UInt8]>) -> Int {
-        let shortest = set.map(\.count).min() ?? 0
+    static func score(_ set: Set<SlotLiteral>) -> Int {
+        let shortest = set.map(\.bytes.count).min() ?? 0
         return min(shortest, 8) * 1000 - set.count
     }
 
