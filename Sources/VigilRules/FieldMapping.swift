@@ -117,13 +117,18 @@ public enum FieldMapping {
         FieldSpec("message", auth, "message") { $0.message },
     ]
 
-    static let byName: [String: [FieldSpec]] = Dictionary(grouping: all, by: \.name)
-    static let byLowerName: [String: [FieldSpec]] = Dictionary(grouping: all, by: { $0.name.lowercased() })
+    static let byName: [String: [Int]] = Dictionary(grouping: all.indices, by: { all[$0].name })
+    static let byLowerName: [String: [Int]] = Dictionary(grouping: all.indices, by: { all[$0].name.lowercased() })
 
     /// The spec for `field` in a log source, matching names exactly first, then ignoring case.
     public static func spec(_ field: String, indexKey: String) -> FieldSpec? {
+        specIndex(field, indexKey: indexKey).map { all[$0] }
+    }
+
+    /// The index in `all` of the spec for `field` in a log source.
+    static func specIndex(_ field: String, indexKey: String) -> Int? {
         let candidates = byName[field] ?? byLowerName[field.lowercased()] ?? []
-        return candidates.first { $0.sources.isEmpty || $0.sources.contains(indexKey) }
+        return candidates.first { all[$0].sources.isEmpty || all[$0].sources.contains(indexKey) }
             ?? (indexKey == "*" ? candidates.first : nil)
     }
 
@@ -150,6 +155,21 @@ public enum FieldMapping {
         for (name, value) in fields where name == key { return value }
         return nil
     }
+
+    /// Whether table entry `spec` reads nothing but `unmapped[field]` (its path says exactly that; a test holds
+    /// every such entry to it), so the matcher may read that entry straight from `unmapped`.
+    static func readsOnlyUnmapped(_ spec: Int, _ field: String) -> Bool {
+        all[spec].path == "unmapped." + field
+    }
+
+    /// One table entry's extractor, wrapped so an array of them keeps each closure as written: an array of bare
+    /// closures holds them in their most general form, and every call would copy the whole `Event` to convert.
+    struct Extractor: Sendable {
+        let read: @Sendable (Event) -> String?
+    }
+
+    /// The table's extractors alone, for the matcher's loop (no table row to copy per read).
+    static let extractors: [Extractor] = all.map { Extractor(read: $0.extract) }
 
     /// The text keyword rules search: the raw record, else the message.
     public static func keywordText(_ event: Event) -> String? { event.rawData ?? event.message }

@@ -17,6 +17,10 @@ struct MatchState {
     var length: [Int]
     /// The value as a String, for slots that regexes, networks or numbers read.
     var strings: [String?]
+    /// This event's `unmapped` entries under the slots whose field names they are (valid where the stamp is
+    /// the current generation): read once per event instead of one dictionary lookup per slot.
+    var unmappedStamp: [UInt32]
+    var unmappedValue: [String?]
     var generation: UInt32 = 0
     /// Per rule: the event its clause mask belongs to, and the clause bits seen.
     var hitStamp: [UInt32]
@@ -32,6 +36,8 @@ struct MatchState {
         rawStart = []
         length = []
         strings = []
+        unmappedStamp = []
+        unmappedValue = []
         hitStamp = []
         clauseMask = []
     }
@@ -42,6 +48,8 @@ struct MatchState {
         rawStart = [Int](repeating: 0, count: slots)
         length = [Int](repeating: -1, count: slots)
         strings = [String?](repeating: nil, count: slots)
+        unmappedStamp = [UInt32](repeating: 0, count: slots)
+        unmappedValue = [String?](repeating: nil, count: slots)
         hitStamp = [UInt32](repeating: 0, count: rules)
         clauseMask = [UInt8](repeating: 0, count: rules)
     }
@@ -51,6 +59,7 @@ struct MatchState {
         generation &+= 1
         if generation == 0 {
             for i in filled.indices { filled[i] = 0 }
+            for i in unmappedStamp.indices { unmappedStamp[i] = 0 }
             for i in hitStamp.indices { hitStamp[i] = 0 }
             generation = 1
         }
@@ -58,6 +67,18 @@ struct MatchState {
         text.append(0)  // never empty, so its base address is never nil
         found.removeAll(keepingCapacity: true)
         matched.removeAll(keepingCapacity: true)
+    }
+
+    /// Records this event's `unmapped` value for a slot of that field name.
+    mutating func setUnmapped(_ slot: Int, _ value: String) {
+        unmappedStamp[slot] = generation
+        unmappedValue[slot] = value
+    }
+
+    /// This event's `unmapped` value under the slot's field name.
+    @inline(__always)
+    func unmapped(_ slot: Int) -> String? {
+        unmappedStamp[slot] == generation ? unmappedValue[slot] : nil
     }
 
     /// Whether `slot` still needs its value for this event.
@@ -86,40 +107,70 @@ struct MatchState {
 
     /// Runs the literal automaton over one slot's lower-cased bytes; a rule becomes a candidate when each of its
     /// clauses has seen one of its literals in the slot the literal was required in.
-    mutating func scan(_ slot: Int, _ member: [Bool], _ p: RuleProgram) {
+    mutating func scan(_ slot: Int, _ member: UnsafeMutableBufferPointer<Bool>, _ p: RuleProgram) {
         let bytes = text
         let start = lowStart[slot]
         let end = start + length[slot]
-        let gen = generation
-        let slot32 = Int32(slot)
         bytes.withUnsafeBufferPointer { bytes in
+            let base = bytes.baseAddress!
+            let transitions = p.transitions.baseAddress!
+            let byteClass = p.byteClass.baseAddress!
+            let classCount = p.classCount
             var state = 0
             var i = start
             while i < end {
-                var next = Int(p.transitions[state &* p.classCount &+ Int(p.byteClass[Int(bytes[i])])])
+                let next = Int(transitions[state &* classCount &+ Int(byteClass[Int(base[i])])])
                 i += 1
-                if next < 0 {
-                    next = ~next
-                    for o in Int(p.outputStart[next])..<Int(p.outputStart[next + 1]) {
-                        let id = Int(p.outputs[o])
-                        guard p.literalSlot[id] == slot32 else { continue }
-                        for h in Int(p.hitStart[id])..<Int(p.hitStart[id + 1]) {
-                            let r = Int(p.hitRule[h])
-                            guard member[r] else { continue }
-                            if hitStamp[r] != gen {
-                                hitStamp[r] = gen
-                                clauseMask[r] = 0
-                            }
-                            let before = clauseMask[r]
-                            let bit = p.hitBit[h]
-                            if before & bit == 0 {
-                                clauseMask[r] = before | bit
-                                if before | bit == p.fullMask[r] { found.append(r) }
-                            }
-                        }
-                    }
+                if next >= 0 {
+                    state = next
+                    continue
                 }
-                state = next
+                state = ~next
+                keysEnd(state, at: i, slot, start, end, base, member, p)
+            }
+        }
+    }
+
+    /// Keys end at `state`, just before `position`: confirms the literals they stand for in this slot. Kept out
+    /// of the scan loop so that loop keeps its state in registers.
+    @inline(never)
+    mutating func keysEnd(
+        _ state: Int, at position: Int, _ slot: Int, _ start: Int, _ end: Int, _ base: UnsafePointer<UInt8>,
+        _ member: UnsafeMutableBufferPointer<Bool>, _ p: RuleProgram
+    ) {
+        let slot32 = Int32(slot)
+        for o in Int(p.outputStart[state])..<Int(p.outputStart[state + 1]) {
+            let key = Int(p.outputs[o])
+            let keyStart = position - Int(p.keyLengths[key])
+            for e in Int(p.keyEntryStart[key])..<Int(p.keyEntryStart[key + 1]) {
+                let id = Int(p.keyEntryLiteral[e])
+                guard p.literalSlot[id] == slot32 else { continue }
+                let from = keyStart - Int(p.keyEntryOffset[e])
+                let count = Int(p.literalLength[id])
+                guard from >= start, from + count <= end else { continue }
+                let literal = p.literalBytes.baseAddress! + Int(p.literalStart[id])
+                guard memcmp(base + from, literal, count) == 0 else { continue }
+                literalFound(id, member, p)
+            }
+        }
+    }
+
+    /// Literal `id` occurred in its slot: sets its clause bits in the rules it serves.
+    @inline(__always)
+    mutating func literalFound(_ id: Int, _ member: UnsafeMutableBufferPointer<Bool>, _ p: RuleProgram) {
+        let gen = generation
+        for h in Int(p.hitStart[id])..<Int(p.hitStart[id + 1]) {
+            let r = Int(p.hitRule[h])
+            guard member[r] else { continue }
+            if hitStamp[r] != gen {
+                hitStamp[r] = gen
+                clauseMask[r] = 0
+            }
+            let before = clauseMask[r]
+            let bit = p.hitBit[h]
+            if before & bit == 0 {
+                clauseMask[r] = before | bit
+                if before | bit == p.fullMask[r] { found.append(r) }
             }
         }
     }

@@ -8,19 +8,32 @@ import VigilCore
 /// rules read once for all rule literals, and evaluate only the rules whose literals occurred (plus the
 /// few that cannot be prefiltered, such as pure negations or regular expressions).
 public final class RuleMatcher {
-    /// The rules of one kind of event, and the slots the prefilter scans for them.
+    /// The rules of one kind of event, and the slots the prefilter scans for them (in buffers, so reading them
+    /// per event retains nothing).
     final class Plan {
-        let filtered: [Int]
-        let always: [Int]
-        let scan: [Int]
-        /// Whether each rule (by index) is in `filtered`.
-        let member: [Bool]
+        let hasFiltered: Bool
+        let always: UnsafeMutableBufferPointer<Int>
+        let scan: UnsafeMutableBufferPointer<Int>
+        /// Whether each rule (by index) is among the prefiltered rules of this plan.
+        let member: UnsafeMutableBufferPointer<Bool>
 
         init(filtered: [Int], always: [Int], scan: [Int], member: [Bool]) {
-            self.filtered = filtered
-            self.always = always
-            self.scan = scan
-            self.member = member
+            hasFiltered = !filtered.isEmpty
+            self.always = Plan.buffer(always)
+            self.scan = Plan.buffer(scan)
+            self.member = Plan.buffer(member)
+        }
+
+        deinit {
+            always.deallocate()
+            scan.deallocate()
+            member.deallocate()
+        }
+
+        private static func buffer<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
+            let storage = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))
+            _ = storage.initialize(from: array)
+            return UnsafeMutableBufferPointer(rebasing: storage[0..<array.count])
         }
     }
 
@@ -41,14 +54,29 @@ public final class RuleMatcher {
     /// Plans for events without a program name, by class, activity and log kind.
     var fastPlanKeys: [Int] = []
     var fastPlans: [Plan] = []
-    let extractors: [@Sendable (Event) -> String?]
+    /// How each slot is read from an event: the table entry's index, else `keywordSpec` for the keyword text,
+    /// else -1: `unmapped` under the field's name only (no table entry, or one that reads just that).
+    let slotSpec: [Int]
+    /// The slots of each field name, for spreading an event's `unmapped` entries.
+    let unmappedSlots: [String: [Int]]
+    let tableExtractors = FieldMapping.extractors
+    static let keywordSpec = -2
     let slotFields: [String]
 
     public init(_ ruleSet: RuleSet) {
         self.ruleSet = ruleSet
         program = ruleSet.program
         state = MatchState(slots: program.slotCount, rules: ruleSet.rules.count)
-        extractors = ruleSet.extractors
+        slotSpec = ruleSet.slots.map { slot in
+            guard let field = slot.field else { return RuleMatcher.keywordSpec }
+            guard let spec = FieldMapping.specIndex(field, indexKey: slot.indexKey) else { return -1 }
+            return FieldMapping.readsOnlyUnmapped(spec, field) ? -1 : spec
+        }
+        var unmappedSlots: [String: [Int]] = [:]
+        for (i, slot) in ruleSet.slots.enumerated() {
+            if let field = slot.field { unmappedSlots[field, default: []].append(i) }
+        }
+        self.unmappedSlots = unmappedSlots
         slotFields = ruleSet.slots.map { $0.field?.lowercased() ?? "_raw" }
     }
 
@@ -98,10 +126,16 @@ public final class RuleMatcher {
         var s = MatchState()
         swap(&s, &state)
         s.begin()
+        if let unmapped = event.unmapped, !unmapped.isEmpty {
+            for (name, value) in unmapped {
+                guard let slots = unmappedSlots[name] else { continue }
+                for slot in slots { s.setUnmapped(slot, value) }
+            }
+        }
         let p = program
-        if !plan.filtered.isEmpty {
+        if plan.hasFiltered {
             for slot in plan.scan {
-                s.fill(slot, extractors[slot](event), p)
+                s.fill(slot, read(slot, event, s), p)
                 if s.length[slot] > 0 { s.scan(slot, plan.member, p) }
             }
         }
@@ -109,7 +143,7 @@ public final class RuleMatcher {
         for rule in s.found {
             for i in Int(p.ruleSlotStart[rule])..<Int(p.ruleSlotStart[rule + 1]) {
                 let slot = Int(p.ruleSlots[i])
-                if s.needs(slot) { s.fill(slot, extractors[slot](event), p) }
+                if s.needs(slot) { s.fill(slot, read(slot, event, s), p) }
             }
         }
         s.evaluate(p)
@@ -138,7 +172,7 @@ public final class RuleMatcher {
         swap(&s, &state)
         s.begin()
         let p = program
-        if !plan.filtered.isEmpty {
+        if plan.hasFiltered {
             for slot in plan.scan {
                 s.fill(slot, fields[slotFields[slot]], p)
                 if s.length[slot] > 0 { s.scan(slot, plan.member, p) }
@@ -154,6 +188,15 @@ public final class RuleMatcher {
         s.evaluate(p)
         swap(&s, &state)
         report(body)
+    }
+
+    /// `slot`'s value in `event` (whose `unmapped` entries `state` holds): as `FieldMapping.extractor` reads it.
+    @inline(__always)
+    func read(_ slot: Int, _ event: Event, _ state: MatchState) -> String? {
+        let spec = slotSpec[slot]
+        if spec >= 0, let value = tableExtractors[spec].read(event) { return value }
+        if spec == RuleMatcher.keywordSpec { return FieldMapping.keywordText(event) }
+        return state.unmapped(slot)
     }
 
     /// Reports the last event's matches (after the scratch space is back in place, so `body` may use the

@@ -58,14 +58,26 @@ final class RuleProgram: @unchecked Sendable {
     let stringSlot: UnsafeMutableBufferPointer<Bool>
     let slotCount: Int
 
-    // Literal prefilter (Aho–Corasick over byte classes). A transition to a state with outputs is stored as
-    // its bitwise complement, so the scan loop reads the output table only where a literal ends.
+    // Literal prefilter. Each literal is looked for through a key: its rarest window of at most `keyLength`
+    // bytes (the whole literal when shorter). An Aho–Corasick automaton over the keys (a dense table over byte
+    // classes; a transition to a state where keys end is stored as its bitwise complement) stays small enough
+    // for the cache, and a key found is confirmed by comparing the whole literal in place.
+    static let keyLength = 4
     let transitions: UnsafeMutableBufferPointer<Int32>
     let byteClass: UnsafeMutableBufferPointer<Int32>
     let classCount: Int
+    /// Keys ending at each state: `outputs[outputStart[state]..<outputStart[state + 1]]`.
     let outputStart: UnsafeMutableBufferPointer<Int32>
     let outputs: UnsafeMutableBufferPointer<Int32>
-    /// The slot each literal is required in.
+    let keyLengths: UnsafeMutableBufferPointer<Int32>
+    /// Per key, the literals it stands for and where the key starts in each.
+    let keyEntryStart: UnsafeMutableBufferPointer<Int32>
+    let keyEntryLiteral: UnsafeMutableBufferPointer<Int32>
+    let keyEntryOffset: UnsafeMutableBufferPointer<Int32>
+    /// Each literal's bytes in `literalBytes`, and the slot it is required in.
+    let literalStart: UnsafeMutableBufferPointer<Int32>
+    let literalLength: UnsafeMutableBufferPointer<Int32>
+    let literalBytes: UnsafeMutableBufferPointer<UInt8>
     let literalSlot: UnsafeMutableBufferPointer<Int32>
     /// Per literal, the (rule, clause bit) pairs it satisfies: `hitRule[hitStart[id]..<hitStart[id + 1]]`.
     let hitStart: UnsafeMutableBufferPointer<Int32>
@@ -74,7 +86,7 @@ final class RuleProgram: @unchecked Sendable {
     /// Per rule, all its clause bits: the rule is a candidate once every bit is set.
     let fullMask: UnsafeMutableBufferPointer<UInt8>
 
-    init(compiled: [RuleSet.CompiledRule], slotCount: Int, prefilter: LiteralPrefilter, literalSlots: [Int]) {
+    init(compiled: [RuleSet.CompiledRule], slotCount: Int, literals: [[UInt8]], literalSlots: [Int]) {
         var code: [Int32] = []
         var bytes: [UInt8] = []
         var globs: [Int16] = []
@@ -208,7 +220,7 @@ final class RuleProgram: @unchecked Sendable {
         precondition(code.count < Int(Int32.max), "rule program larger than 2^31 words")
 
         // Prefilter: which rule clauses each literal satisfies.
-        var hitLists = [[(rule: Int32, bit: UInt8)]](repeating: [], count: prefilter.literalCount)
+        var hitLists = [[(rule: Int32, bit: UInt8)]](repeating: [], count: literals.count)
         var full: [UInt8] = []
         for (i, rule) in compiled.enumerated() {
             let clauses = rule.clauses ?? []
@@ -228,10 +240,64 @@ final class RuleProgram: @unchecked Sendable {
             }
             hitStart.append(Int32(hitRule.count))
         }
-        var transitions = prefilter.next
+        // Keys: count each window over the literals, then give each literal its rarest one (the later on ties).
+        let k = RuleProgram.keyLength
+        var windowCount: [ArraySlice<UInt8>: Int] = [:]
+        for literal in literals where literal.count > k {
+            var seen = Set<ArraySlice<UInt8>>()
+            for w in 0...(literal.count - k) where seen.insert(literal[w..<w + k]).inserted {
+                windowCount[literal[w..<w + k], default: 0] += 1
+            }
+        }
+        var keyIndex: [[UInt8]: Int] = [:]
+        var keys: [[UInt8]] = []
+        var entries: [[(literal: Int32, offset: Int32)]] = []
+        var literalStart: [Int32] = []
+        var literalLength: [Int32] = []
+        var literalBytes: [UInt8] = []
+        for (id, literal) in literals.enumerated() {
+            precondition(!literal.isEmpty, "prefilter literals are never empty")
+            literalStart.append(Int32(literalBytes.count))
+            literalLength.append(Int32(literal.count))
+            literalBytes += literal
+            var offset = 0
+            if literal.count > k {
+                var best = Int.max
+                for w in 0...(literal.count - k) {
+                    let count = windowCount[literal[w..<w + k]] ?? 0
+                    if count <= best {
+                        best = count
+                        offset = w
+                    }
+                }
+            }
+            let key = Array(literal[offset..<min(offset + k, literal.count)])
+            let index: Int
+            if let existing = keyIndex[key] {
+                index = existing
+            } else {
+                index = keys.count
+                keyIndex[key] = index
+                keys.append(key)
+                entries.append([])
+            }
+            entries[index].append((Int32(id), Int32(offset)))
+        }
+        var keyEntryStart: [Int32] = [0]
+        var keyEntryLiteral: [Int32] = []
+        var keyEntryOffset: [Int32] = []
+        for list in entries {
+            for entry in list {
+                keyEntryLiteral.append(entry.literal)
+                keyEntryOffset.append(entry.offset)
+            }
+            keyEntryStart.append(Int32(keyEntryLiteral.count))
+        }
+        let automaton = LiteralPrefilter(literals: keys)
+        var transitions = automaton.next
         for i in transitions.indices {
             let target = Int(transitions[i])
-            if prefilter.outputStart[target] != prefilter.outputStart[target + 1] { transitions[i] = ~transitions[i] }
+            if automaton.outputStart[target] != automaton.outputStart[target + 1] { transitions[i] = ~transitions[i] }
         }
 
         self.code = RuleProgram.buffer(code)
@@ -247,10 +313,17 @@ final class RuleProgram: @unchecked Sendable {
         self.stringSlot = RuleProgram.buffer(string)
         self.slotCount = max(slotCount, 1)
         self.transitions = RuleProgram.buffer(transitions)
-        self.byteClass = RuleProgram.buffer(prefilter.byteClass.map { Int32($0) })
-        self.classCount = prefilter.classCount
-        self.outputStart = RuleProgram.buffer(prefilter.outputStart)
-        self.outputs = RuleProgram.buffer(prefilter.outputs)
+        self.byteClass = RuleProgram.buffer(automaton.byteClass.map { Int32($0) })
+        self.classCount = automaton.classCount
+        self.outputStart = RuleProgram.buffer(automaton.outputStart)
+        self.outputs = RuleProgram.buffer(automaton.outputs)
+        self.keyLengths = RuleProgram.buffer(keys.map { Int32($0.count) })
+        self.keyEntryStart = RuleProgram.buffer(keyEntryStart)
+        self.keyEntryLiteral = RuleProgram.buffer(keyEntryLiteral)
+        self.keyEntryOffset = RuleProgram.buffer(keyEntryOffset)
+        self.literalStart = RuleProgram.buffer(literalStart)
+        self.literalLength = RuleProgram.buffer(literalLength)
+        self.literalBytes = RuleProgram.buffer(literalBytes)
         self.literalSlot = RuleProgram.buffer(literalSlots.map { Int32($0) })
         self.hitStart = RuleProgram.buffer(hitStart)
         self.hitRule = RuleProgram.buffer(hitRule)
@@ -271,6 +344,13 @@ final class RuleProgram: @unchecked Sendable {
         byteClass.deallocate()
         outputStart.deallocate()
         outputs.deallocate()
+        keyLengths.deallocate()
+        keyEntryStart.deallocate()
+        keyEntryLiteral.deallocate()
+        keyEntryOffset.deallocate()
+        literalStart.deallocate()
+        literalLength.deallocate()
+        literalBytes.deallocate()
         literalSlot.deallocate()
         hitStart.deallocate()
         hitRule.deallocate()

@@ -20,6 +20,12 @@ public struct RuleSet: @unchecked Sendable {
         case fieldRef(Int, ValueMatcher.FieldRefKind, cased: Bool)
     }
 
+    /// What makes two slots read the same value: the field name and the mapping table entry (nil: `unmapped`).
+    struct SlotIdentity: Hashable {
+        var field: String?
+        var spec: Int?
+    }
+
     /// A literal a rule needs in one slot's lower-cased text.
     struct SlotLiteral: Hashable {
         var slot: Int
@@ -54,7 +60,6 @@ public struct RuleSet: @unchecked Sendable {
     let extractors: [@Sendable (Event) -> String?]
     /// Rule indices by log-source key.
     let buckets: [String: [Int]]
-    let prefilter: LiteralPrefilter
     /// Slots whose text the prefilter scans, by log-source key.
     let scanSlots: [String: [Int]]
     /// Everything above compiled into flat tables for the matcher.
@@ -64,13 +69,15 @@ public struct RuleSet: @unchecked Sendable {
     public init(rules: [SigmaRule], correlations: [CorrelationRule] = []) {
         self.rules = rules
         self.correlations = correlations
-        var slotIndex: [Slot: Int] = [:]
+        // Log sources that read a field the same way (through the same table entry, or both from `unmapped`,
+        // or the keyword text) share one slot, so an event's value is extracted and scanned once.
+        var slotIndex: [SlotIdentity: Int] = [:]
         var slots: [Slot] = []
         func slot(_ field: String?, _ key: String) -> Int {
-            let s = Slot(field: field, indexKey: key)
-            if let i = slotIndex[s] { return i }
-            slotIndex[s] = slots.count
-            slots.append(s)
+            let identity = SlotIdentity(field: field, spec: field.flatMap { FieldMapping.specIndex($0, indexKey: key) })
+            if let i = slotIndex[identity] { return i }
+            slotIndex[identity] = slots.count
+            slots.append(Slot(field: field, indexKey: key))
             return slots.count - 1
         }
         var literalIndex: [SlotLiteral: Int] = [:]
@@ -127,11 +134,10 @@ public struct RuleSet: @unchecked Sendable {
         }
         self.buckets = buckets
         self.compiled = compiled
-        let prefilter = LiteralPrefilter(literals: literals.map(\.bytes))
-        self.prefilter = prefilter
         self.scanSlots = scan.mapValues { $0.sorted() }
         self.program = RuleProgram(
-            compiled: compiled, slotCount: slots.count, prefilter: prefilter, literalSlots: literals.map(\.slot))
+            compiled: compiled, slotCount: slots.count, literals: literals.map(\.bytes),
+            literalSlots: literals.map(\.slot))
     }
 
     /// Loads and compiles in one step; diagnostics are in the returned load result.
