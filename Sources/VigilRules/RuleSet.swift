@@ -206,14 +206,19 @@ public struct RuleSet: @unchecked Sendable {
                         return nil
                     }
                 }
+                // A clause with a one-byte literal is left out: it occurs in nearly every event, and looking
+                // for it costs more than evaluating the rule (leaving a clause out never loses a match).
                 if test.requireAll {
-                    for set in lits.compactMap({ $0 }) {
+                    for set in lits.compactMap({ $0 }) where useful(set) {
                         clauses.append(set)
                         slots.insert(test.slot)
                     }
                 } else if !lits.isEmpty, lits.allSatisfy({ $0 != nil }) {
-                    clauses.append(lits.reduce(into: Set<SlotLiteral>()) { $0.formUnion($1 ?? []) })
-                    slots.insert(test.slot)
+                    let set = lits.reduce(into: Set<SlotLiteral>()) { $0.formUnion($1 ?? []) }
+                    if useful(set) {
+                        clauses.append(set)
+                        slots.insert(test.slot)
+                    }
                 }
             }
             perGroup.append(clauses.isEmpty ? nil : clauses)
@@ -223,6 +228,13 @@ public struct RuleSet: @unchecked Sendable {
         }
         return disjunction(perGroup)
     }
+
+    /// Whether a clause is worth looking for: its shortest literal is at least `minLiteralLength` bytes.
+    static func useful(_ set: Set<SlotLiteral>) -> Bool {
+        (set.map(\.bytes.count).min() ?? 0) >= minLiteralLength
+    }
+
+    static let minLiteralLength = 2
 
     static func score(_ set: Set<SlotLiteral>) -> Int {
         let shortest = set.map(\.bytes.count).min() ?? 0
