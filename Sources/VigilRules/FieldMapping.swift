@@ -71,59 +71,64 @@ public enum FieldMapping {
         FieldSpec("SourcePort", network + auth, "src_endpoint.port") { $0.srcEndpoint?.port.map(String.init) },
         FieldSpec("SourceHostname", network, "src_endpoint.hostname") { $0.srcEndpoint?.hostname },
         FieldSpec("Initiated", network, "activity_id (1 open: true, 7 listen: false)") {
-            $0.unmapped?["initiated"] ?? ($0.activityID == Activity.Network.listen ? "false" : "true")
+            unmapped($0, "initiated") ?? ($0.activityID == Activity.Network.listen ? "false" : "true")
         },
-        FieldSpec("Protocol", network, "unmapped.protocol") { $0.unmapped?["protocol"] },
+        FieldSpec("Protocol", network, "unmapped.protocol") { unmapped($0, "protocol") },
         // Raw audit fields: as the kernel wrote them, else from the normalized objects.
-        FieldSpec("type", audit, "unmapped.type") { $0.unmapped?["type"] },
-        FieldSpec("SYSCALL", audit, "unmapped.syscall") { $0.unmapped?["SYSCALL"] ?? $0.unmapped?["syscall"] },
+        FieldSpec("type", audit, "unmapped.type") { unmapped($0, "type") },
+        FieldSpec("SYSCALL", audit, "unmapped.syscall") { unmapped($0, "SYSCALL") ?? unmapped($0, "syscall") },
         FieldSpec("exe", audit, "unmapped.exe | process.file.path") {
-            $0.unmapped?["exe"] ?? $0.process?.file?.path ?? $0.actor?.process?.file?.path
+            unmapped($0, "exe") ?? $0.process?.file?.path ?? $0.actor?.process?.file?.path
         },
         FieldSpec("comm", audit, "unmapped.comm | process.name") {
-            $0.unmapped?["comm"] ?? $0.process?.name ?? $0.actor?.process?.name
+            unmapped($0, "comm") ?? $0.process?.name ?? $0.actor?.process?.name
         },
-        FieldSpec("key", audit, "unmapped.key") { $0.unmapped?["key"] },
-        FieldSpec("name", audit, "unmapped.name | file.path") { $0.unmapped?["name"] ?? $0.file?.path },
-        FieldSpec("nametype", audit, "unmapped.nametype") { $0.unmapped?["nametype"] },
-        FieldSpec("unit", audit, "unmapped.unit") { $0.unmapped?["unit"] },
-        FieldSpec("uid", audit, "unmapped.uid | actor.user.uid") { $0.unmapped?["uid"] ?? $0.actor?.user?.uid },
-        FieldSpec("euid", audit, "unmapped.euid") { $0.unmapped?["euid"] },
-        FieldSpec("auid", audit, "unmapped.auid") { $0.unmapped?["auid"] },
-        FieldSpec("success", audit, "unmapped.success") { $0.unmapped?["success"] },
-        FieldSpec("a0", audit, "unmapped.a0") { $0.unmapped?["a0"] },
-        FieldSpec("a1", audit, "unmapped.a1") { $0.unmapped?["a1"] },
-        FieldSpec("a2", audit, "unmapped.a2") { $0.unmapped?["a2"] },
-        FieldSpec("a3", audit, "unmapped.a3") { $0.unmapped?["a3"] },
-        FieldSpec("a4", audit, "unmapped.a4") { $0.unmapped?["a4"] },
-        FieldSpec("a5", audit, "unmapped.a5") { $0.unmapped?["a5"] },
-        FieldSpec("a6", audit, "unmapped.a6") { $0.unmapped?["a6"] },
-        FieldSpec("a7", audit, "unmapped.a7") { $0.unmapped?["a7"] },
-        FieldSpec("a8", audit, "unmapped.a8") { $0.unmapped?["a8"] },
-        FieldSpec("a9", audit, "unmapped.a9") { $0.unmapped?["a9"] },
+        FieldSpec("key", audit, "unmapped.key") { unmapped($0, "key") },
+        FieldSpec("name", audit, "unmapped.name | file.path") { unmapped($0, "name") ?? $0.file?.path },
+        FieldSpec("nametype", audit, "unmapped.nametype") { unmapped($0, "nametype") },
+        FieldSpec("unit", audit, "unmapped.unit") { unmapped($0, "unit") },
+        FieldSpec("uid", audit, "unmapped.uid | actor.user.uid") { unmapped($0, "uid") ?? $0.actor?.user?.uid },
+        FieldSpec("euid", audit, "unmapped.euid") { unmapped($0, "euid") },
+        FieldSpec("auid", audit, "unmapped.auid") { unmapped($0, "auid") },
+        FieldSpec("success", audit, "unmapped.success") { unmapped($0, "success") },
+        FieldSpec("a0", audit, "unmapped.a0") { unmapped($0, "a0") },
+        FieldSpec("a1", audit, "unmapped.a1") { unmapped($0, "a1") },
+        FieldSpec("a2", audit, "unmapped.a2") { unmapped($0, "a2") },
+        FieldSpec("a3", audit, "unmapped.a3") { unmapped($0, "a3") },
+        FieldSpec("a4", audit, "unmapped.a4") { unmapped($0, "a4") },
+        FieldSpec("a5", audit, "unmapped.a5") { unmapped($0, "a5") },
+        FieldSpec("a6", audit, "unmapped.a6") { unmapped($0, "a6") },
+        FieldSpec("a7", audit, "unmapped.a7") { unmapped($0, "a7") },
+        FieldSpec("a8", audit, "unmapped.a8") { unmapped($0, "a8") },
+        FieldSpec("a9", audit, "unmapped.a9") { unmapped($0, "a9") },
         // Auth and syslog lines (see SyslogParser).
         FieldSpec("USER", auth, "user.name | actor.user.name") { $0.user?.name ?? $0.actor?.user?.name },
         FieldSpec("TargetUser", auth, "user.name") { $0.user?.name },
-        FieldSpec("program", auth, "unmapped.program") { $0.unmapped?["program"] },
+        FieldSpec("program", auth, "unmapped.program") { unmapped($0, "program") },
         FieldSpec("pid", auth, "actor.process.pid") { $0.actor?.process?.pid.map(String.init) },
         FieldSpec("host", auth, "device.hostname") { $0.device?.hostname },
-        FieldSpec("method", auth, "unmapped.method") { $0.unmapped?["method"] },
-        FieldSpec("result", auth, "unmapped.result") { $0.unmapped?["result"] },
-        FieldSpec("action", auth, "unmapped.action") { $0.unmapped?["action"] },
-        FieldSpec("tty", auth, "unmapped.tty") { $0.unmapped?["tty"] },
-        FieldSpec("pwd", auth, "unmapped.pwd") { $0.unmapped?["pwd"] },
-        FieldSpec("command", auth, "unmapped.command") { $0.unmapped?["command"] },
-        FieldSpec("group", auth, "unmapped.group") { $0.unmapped?["group"] },
+        FieldSpec("method", auth, "unmapped.method") { unmapped($0, "method") },
+        FieldSpec("result", auth, "unmapped.result") { unmapped($0, "result") },
+        FieldSpec("action", auth, "unmapped.action") { unmapped($0, "action") },
+        FieldSpec("tty", auth, "unmapped.tty") { unmapped($0, "tty") },
+        FieldSpec("pwd", auth, "unmapped.pwd") { unmapped($0, "pwd") },
+        FieldSpec("command", auth, "unmapped.command") { unmapped($0, "command") },
+        FieldSpec("group", auth, "unmapped.group") { unmapped($0, "group") },
         FieldSpec("message", auth, "message") { $0.message },
     ]
 
-    static let byName: [String: [FieldSpec]] = Dictionary(grouping: all, by: \.name)
-    static let byLowerName: [String: [FieldSpec]] = Dictionary(grouping: all, by: { $0.name.lowercased() })
+    static let byName: [String: [Int]] = Dictionary(grouping: all.indices, by: { all[$0].name })
+    static let byLowerName: [String: [Int]] = Dictionary(grouping: all.indices, by: { all[$0].name.lowercased() })
 
     /// The spec for `field` in a log source, matching names exactly first, then ignoring case.
     public static func spec(_ field: String, indexKey: String) -> FieldSpec? {
+        specIndex(field, indexKey: indexKey).map { all[$0] }
+    }
+
+    /// The index in `all` of the spec for `field` in a log source.
+    static func specIndex(_ field: String, indexKey: String) -> Int? {
         let candidates = byName[field] ?? byLowerName[field.lowercased()] ?? []
-        return candidates.first { $0.sources.isEmpty || $0.sources.contains(indexKey) }
+        return candidates.first { all[$0].sources.isEmpty || all[$0].sources.contains(indexKey) }
             ?? (indexKey == "*" ? candidates.first : nil)
     }
 
@@ -136,10 +141,35 @@ public enum FieldMapping {
     public static func extractor(_ field: String, indexKey: String) -> @Sendable (Event) -> String? {
         if let spec = spec(field, indexKey: indexKey) {
             let extract = spec.extract
-            return { event in extract(event) ?? event.unmapped?[field] }
+            return { event in extract(event) ?? unmapped(event, field) }
         }
-        return { $0.unmapped?[field] }
+        return { unmapped($0, field) }
     }
+
+    /// `event.unmapped?[key]`, by a linear scan when there are few entries: comparing a few short strings
+    /// costs less than hashing the key, and this runs for many fields of every event.
+    @inline(__always)
+    static func unmapped(_ event: Event, _ key: String) -> String? {
+        guard let fields = event.unmapped, !fields.isEmpty else { return nil }
+        if fields.count > 8 { return fields[key] }
+        for (name, value) in fields where name == key { return value }
+        return nil
+    }
+
+    /// Whether table entry `spec` reads nothing but `unmapped[field]` (its path says exactly that; a test holds
+    /// every such entry to it), so the matcher may read that entry straight from `unmapped`.
+    static func readsOnlyUnmapped(_ spec: Int, _ field: String) -> Bool {
+        all[spec].path == "unmapped." + field
+    }
+
+    /// One table entry's extractor, wrapped so an array of them keeps each closure as written: an array of bare
+    /// closures holds them in their most general form, and every call would copy the whole `Event` to convert.
+    struct Extractor: Sendable {
+        let read: @Sendable (Event) -> String?
+    }
+
+    /// The table's extractors alone, for the matcher's loop (no table row to copy per read).
+    static let extractors: [Extractor] = all.map { Extractor(read: $0.extract) }
 
     /// The text keyword rules search: the raw record, else the message.
     public static func keywordText(_ event: Event) -> String? { event.rawData ?? event.message }

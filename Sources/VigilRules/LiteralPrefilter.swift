@@ -1,13 +1,14 @@
-/// A multi-pattern literal search (Aho–Corasick, compiled to a dense table over byte classes): one pass
-/// over an event's lower-cased field text reports every rule literal it contains.
+/// A multi-pattern literal search (Aho–Corasick, compiled to a dense table over byte classes), built here and
+/// laid out for the matcher's scan loop by `RuleProgram`: one pass over a field's lower-cased text finds every
+/// literal it contains.
 struct LiteralPrefilter: Sendable {
     /// Transition table: `next[state * classCount + byteClass[b]]`.
-    private let next: [Int32]
-    private let byteClass: [UInt16]
-    private let classCount: Int
+    let next: [Int32]
+    let byteClass: [UInt16]
+    let classCount: Int
     /// Literal ids ending at each state (own and through failure links), flattened.
-    private let outputStart: [Int32]
-    private let outputs: [Int32]
+    let outputStart: [Int32]
+    let outputs: [Int32]
     let literalCount: Int
 
     init(literals: [[UInt8]]) {
@@ -77,25 +78,5 @@ struct LiteralPrefilter: Sendable {
         }
         outputStart = starts
         outputs = flat
-    }
-
-    /// Calls `hit` with the id of every literal found in `text` (a literal found twice is reported twice).
-    @inline(__always)
-    func scan(_ text: [UInt8], _ hit: (Int) -> Void) {
-        text.withUnsafeBufferPointer { bytes in
-            next.withUnsafeBufferPointer { table in
-                byteClass.withUnsafeBufferPointer { classes in
-                    var state = 0
-                    for b in bytes {
-                        state = Int(table[state &* classCount &+ Int(classes[Int(b)])])
-                        let start = Int(outputStart[state])
-                        let end = Int(outputStart[state + 1])
-                        if start != end {
-                            for i in start..<end { hit(Int(outputs[i])) }
-                        }
-                    }
-                }
-            }
-        }
     }
 }

@@ -12,12 +12,24 @@ public struct RuleSet: @unchecked Sendable {
 
     enum Value {
         case pattern(SigmaPattern)
-        case regex(NSRegularExpression)
+        case regex(NSRegularExpression, RegexFacts)
         case cidr(CIDR)
         case compare(ValueMatcher.Comparison, Double)
         case null
         case exists(Bool)
         case fieldRef(Int, ValueMatcher.FieldRefKind, cased: Bool)
+    }
+
+    /// What makes two slots read the same value: the field name and the mapping table entry (nil: `unmapped`).
+    struct SlotIdentity: Hashable {
+        var field: String?
+        var spec: Int?
+    }
+
+    /// A literal a rule needs in one slot's lower-cased text.
+    struct SlotLiteral: Hashable {
+        var slot: Int
+        var bytes: [UInt8]
     }
 
     struct Test {
@@ -48,25 +60,28 @@ public struct RuleSet: @unchecked Sendable {
     let extractors: [@Sendable (Event) -> String?]
     /// Rule indices by log-source key.
     let buckets: [String: [Int]]
-    let prefilter: LiteralPrefilter
     /// Slots whose text the prefilter scans, by log-source key.
     let scanSlots: [String: [Int]]
+    /// Everything above compiled into flat tables for the matcher.
+    let program: RuleProgram
 
     /// Compiles loaded rules (and linked correlations).
     public init(rules: [SigmaRule], correlations: [CorrelationRule] = []) {
         self.rules = rules
         self.correlations = correlations
-        var slotIndex: [Slot: Int] = [:]
+        // Log sources that read a field the same way (through the same table entry, or both from `unmapped`,
+        // or the keyword text) share one slot, so an event's value is extracted and scanned once.
+        var slotIndex: [SlotIdentity: Int] = [:]
         var slots: [Slot] = []
         func slot(_ field: String?, _ key: String) -> Int {
-            let s = Slot(field: field, indexKey: key)
-            if let i = slotIndex[s] { return i }
-            slotIndex[s] = slots.count
-            slots.append(s)
+            let identity = SlotIdentity(field: field, spec: field.flatMap { FieldMapping.specIndex($0, indexKey: key) })
+            if let i = slotIndex[identity] { return i }
+            slotIndex[identity] = slots.count
+            slots.append(Slot(field: field, indexKey: key))
             return slots.count - 1
         }
-        var literalIndex: [[UInt8]: Int] = [:]
-        var literals: [[UInt8]] = []
+        var literalIndex: [SlotLiteral: Int] = [:]
+        var literals: [SlotLiteral] = []
         var buckets: [String: [Int]] = [:]
         var scan: [String: Set<Int>] = [:]
         var compiled: [CompiledRule] = []
@@ -79,7 +94,9 @@ public struct RuleSet: @unchecked Sendable {
                         let values: [Value] = test.values.map { value in
                             switch value {
                             case .pattern(let p): .pattern(p)
-                            case .regex(let r, _): .regex(r)
+                            case .regex(let r, _):
+                                .regex(
+                                    r, RegexFacts.of(r.pattern, caseInsensitive: r.options.contains(.caseInsensitive)))
                             case .cidr(let c): .cidr(c)
                             case .compare(let op, let n): .compare(op, n)
                             case .null: .null
@@ -105,7 +122,8 @@ public struct RuleSet: @unchecked Sendable {
                         return literals.count - 1
                     }
                 }
-                scan[key, default: []].formUnion(needSlots)
+                // Only the slots of the clauses kept need scanning.
+                for clause in need { scan[key, default: []].formUnion(clause.map(\.slot)) }
             }
             compiled.append(CompiledRule(selections: selections, condition: rule.condition, clauses: clauses))
         }
@@ -116,8 +134,10 @@ public struct RuleSet: @unchecked Sendable {
         }
         self.buckets = buckets
         self.compiled = compiled
-        self.prefilter = LiteralPrefilter(literals: literals)
         self.scanSlots = scan.mapValues { $0.sorted() }
+        self.program = RuleProgram(
+            compiled: compiled, slotCount: slots.count, literals: literals.map(\.bytes),
+            literalSlots: literals.map(\.slot))
     }
 
     /// Loads and compiles in one step; diagnostics are in the returned load result.
@@ -132,7 +152,7 @@ public struct RuleSet: @unchecked Sendable {
     /// Literal clauses every match of `condition` satisfies (in each clause, one literal occurs), or nil.
     static func required(
         _ condition: Condition, rule: SigmaRule, selections: [[[Test]]], slots: inout Set<Int>
-    ) -> [Set<[UInt8]>]? {
+    ) -> [Set<SlotLiteral>]? {
         switch condition {
         case .selection(let i):
             return requiredSelection(selections[i], slots: &slots)
@@ -149,8 +169,8 @@ public struct RuleSet: @unchecked Sendable {
     }
 
     /// Every clause of every known part holds; keep the most selective.
-    static func conjunction(_ parts: [[Set<[UInt8]>]?]) -> [Set<[UInt8]>]? {
-        var all: [Set<[UInt8]>] = []
+    static func conjunction(_ parts: [[Set<SlotLiteral>]?]) -> [Set<SlotLiteral>]? {
+        var all: [Set<SlotLiteral>] = []
         for part in parts.compactMap({ $0 }) {
             for clause in part where !all.contains(clause) { all.append(clause) }
         }
@@ -159,8 +179,8 @@ public struct RuleSet: @unchecked Sendable {
     }
 
     /// One of the parts holds: the union of each part's best clause.
-    static func disjunction(_ parts: [[Set<[UInt8]>]?]) -> [Set<[UInt8]>]? {
-        var union: Set<[UInt8]> = []
+    static func disjunction(_ parts: [[Set<SlotLiteral>]?]) -> [Set<SlotLiteral>]? {
+        var union: Set<SlotLiteral> = []
         for part in parts {
             guard let part, let best = part.max(by: { score($0) < score($1) }) else { return nil }
             union.formUnion(best)
@@ -168,26 +188,37 @@ public struct RuleSet: @unchecked Sendable {
         return union.isEmpty ? nil : [union]
     }
 
-    static func requiredSelection(_ groups: [[Test]], slots: inout Set<Int>) -> [Set<[UInt8]>]? {
-        var perGroup: [[Set<[UInt8]>]?] = []
+    static func requiredSelection(_ groups: [[Test]], slots: inout Set<Int>) -> [Set<SlotLiteral>]? {
+        var perGroup: [[Set<SlotLiteral>]?] = []
         for group in groups {
-            var clauses: [Set<[UInt8]>] = []
+            var clauses: [Set<SlotLiteral>] = []
             for test in group {
-                let lits = test.values.map { value -> [UInt8]? in
-                    if case .pattern(let p) = value {
+                // Per value, literals one of which every match of the value contains in the test's slot.
+                let lits = test.values.map { value -> Set<SlotLiteral>? in
+                    switch value {
+                    case .pattern(let p):
                         let l = p.requiredLiteral
-                        return l.isEmpty ? nil : l
+                        return l.isEmpty ? nil : [SlotLiteral(slot: test.slot, bytes: l)]
+                    case .regex(_, let facts):
+                        return facts.literals.isEmpty
+                            ? nil : Set(facts.literals.map { SlotLiteral(slot: test.slot, bytes: $0) })
+                    default:
+                        return nil
                     }
-                    return nil
                 }
+                // A clause with a one-byte literal is left out: it occurs in nearly every event, and looking
+                // for it costs more than evaluating the rule (leaving a clause out never loses a match).
                 if test.requireAll {
-                    for literal in lits.compactMap({ $0 }) {
-                        clauses.append([literal])
+                    for set in lits.compactMap({ $0 }) where useful(set) {
+                        clauses.append(set)
                         slots.insert(test.slot)
                     }
                 } else if !lits.isEmpty, lits.allSatisfy({ $0 != nil }) {
-                    clauses.append(Set(lits.compactMap { $0 }))
-                    slots.insert(test.slot)
+                    let set = lits.reduce(into: Set<SlotLiteral>()) { $0.formUnion($1 ?? []) }
+                    if useful(set) {
+                        clauses.append(set)
+                        slots.insert(test.slot)
+                    }
                 }
             }
             perGroup.append(clauses.isEmpty ? nil : clauses)
@@ -198,8 +229,15 @@ public struct RuleSet: @unchecked Sendable {
         return disjunction(perGroup)
     }
 
-    static func score(_ set: Set<[UInt8]>) -> Int {
-        let shortest = set.map(\.count).min() ?? 0
+    /// Whether a clause is worth looking for: its shortest literal is at least `minLiteralLength` bytes.
+    static func useful(_ set: Set<SlotLiteral>) -> Bool {
+        (set.map(\.bytes.count).min() ?? 0) >= minLiteralLength
+    }
+
+    static let minLiteralLength = 2
+
+    static func score(_ set: Set<SlotLiteral>) -> Int {
+        let shortest = set.map(\.bytes.count).min() ?? 0
         return min(shortest, 8) * 1000 - set.count
     }
 

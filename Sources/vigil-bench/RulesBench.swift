@@ -34,6 +34,16 @@ extension Benchmarks {
         print("rules_unfiltered \(set.unfilteredRuleTitles.count) \(set.unfilteredRuleTitles)")
         var generator = BenchEventMix(seed: 42)
         let events = (0..<count).map { generator.next(id: $0 + 1) }
+        // RULES_PROFILE_LOOPS=N: only match the events N times (for `perf record`), print the rate and stop.
+        if let loops = ProcessInfo.processInfo.environment["RULES_PROFILE_LOOPS"].flatMap({ Int($0) }), loops > 0 {
+            let matcher = RuleMatcher(set)
+            var n = 0
+            let s = cpuMedian(runs: 1) {
+                for _ in 0..<loops { for event in events { matcher.match(event) { _ in n += 1 } } }
+            }
+            print("rules_profile_events_per_s \(String(format: "%.0f", Double(count * loops) / s)) matches \(n)")
+            return
+        }
         // Same rules and events for the reference (correlations are Vigil-only: the reference runs detection rules).
         let ruleList: [[String: String]] = set.rules.map {
             ["key": $0.metadata.key, "path": $0.metadata.origin.file, "logsource": $0.logSource.indexKey]
