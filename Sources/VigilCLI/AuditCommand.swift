@@ -174,8 +174,10 @@ final class JSONWriterThread: Sendable {
     private let items = DispatchSemaphore(value: 0)
     private let slots = DispatchSemaphore(value: 4)
     private let done = DispatchSemaphore(value: 0)
+    private let fd: Int32
 
-    init() {
+    init(fd: Int32 = STDOUT_FILENO) {
+        self.fd = fd
         let thread = Thread { [self] in run() }
         thread.start()
     }
@@ -196,7 +198,7 @@ final class JSONWriterThread: Sendable {
     }
 
     private func run() {
-        let output = BufferedOutput(fd: STDOUT_FILENO)
+        let output = BufferedOutput(fd: fd)
         var writer = AuditJSONWriter()
         while true {
             items.wait()
