@@ -313,6 +313,8 @@ public struct AuditNormalizer: Sendable {
                     n = n * 10 + Int(name[i] - 0x30)
                     i += 1
                 }
+                // Indices past what execve allows (about a million arguments) are garbage, not argv slots.
+                if n >= AuditNormalizer.maxArguments { continue }
                 if i == name.count {
                     single[n] = record.value(at: index)
                     highest = max(highest, n)
@@ -353,6 +355,9 @@ public struct AuditNormalizer: Sendable {
         }
         return String(path[start..<end])
     }
+
+    /// The highest argument index taken from EXECVE records (the kernel's ARG_MAX allows about 2^20).
+    static let maxArguments = 1 << 20
 
     /// argv as one line: arguments with spaces or quotes are double-quoted.
     public static func commandLine(_ argv: [String]) -> String {
