@@ -41,6 +41,12 @@ public struct AuditEvent: Sendable, Hashable {
     /// The record that describes the actor: the SYSCALL record when there is one, else the first record.
     public var primary: AuditRecord? { record(AuditRecordType.syscall) ?? records.first }
 
+    /// The value of the first field with this interned name in the first record of this type.
+    func value(_ name: FieldName, in type: UInt16) -> String? {
+        guard let i = index(of: type) else { return nil }
+        return records[i][name]
+    }
+
     /// The index of the first record of this type.
     func index(of type: UInt16) -> Int? {
         for i in records.indices where records[i].type == type { return i }

@@ -65,19 +65,6 @@ public struct AuditLogPipeline {
         jsonWriter = writer
     }
 
-    /// As `feed`, but each event comes with its records and without `unmapped`, for an `AuditJSONWriter`
-    /// (possibly on another thread) to write; loss events come with no records and are complete.
-    public mutating func feedDeferringUnmapped(
-        _ chunk: UnsafeBufferPointer<UInt8>, _ emit: (Event, AuditEvent?) throws -> Void
-    ) rethrows {
-        try feed(chunk, unmapped: false) { try emit($1, $0) }
-    }
-
-    /// Ends the input as `finish`, for `feedDeferringUnmapped`.
-    public mutating func finishDeferringUnmapped(_ emit: (Event, AuditEvent?) throws -> Void) rethrows {
-        try finish(unmapped: false) { try emit($1, $0) }
-    }
-
     private mutating func feed(
         _ chunk: UnsafeBufferPointer<UInt8>, unmapped: Bool, _ emit: (AuditEvent?, Event) throws -> Void
     ) rethrows {

@@ -98,7 +98,10 @@ public struct AuditLogReader: Sendable {
         if let last = trimmed.last, last == UInt8(ascii: "\r") {
             trimmed = UnsafeBufferPointer(rebasing: trimmed.dropLast())
         }
-        if trimmed.isEmpty || trimmed.allSatisfy({ $0 == UInt8(ascii: " ") }) { return }
+        // Blank lines are skipped (only lines that start with a space are scanned for it).
+        if trimmed.isEmpty || (trimmed[0] == UInt8(ascii: " ") && trimmed.allSatisfy({ $0 == UInt8(ascii: " ") })) {
+            return
+        }
         if let record = parser.parse(line: trimmed, lineNumber: lineCount, diagnostics: &diagnostics) {
             recordCount += 1
             try body(record)

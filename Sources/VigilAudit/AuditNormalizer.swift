@@ -64,7 +64,7 @@ public struct AuditNormalizer: Sendable {
         let kind = event.kind ?? primary
         let type = kind.type
         if let name, let syscall, type == AuditRecordType.syscall {
-            if name == "execve" || name == "execveat", event.record(AuditRecordType.execve) != nil {
+            if name == "execve" || name == "execveat", event.index(of: AuditRecordType.execve) != nil {
                 out.classUID = .processActivity
                 out.activityID = Activity.Process.launch
                 out.process = launchedProcess(event, syscall: syscall)
@@ -90,7 +90,7 @@ public struct AuditNormalizer: Sendable {
             if let activity = AuditNormalizer.moduleActivity[name] {
                 out.classUID = .kernelExtensionActivity
                 out.activityID = activity
-                let module = event.record(AuditRecordType.kernModule)?[.name]
+                let module = event.value(.name, in: AuditRecordType.kernModule)
                 out.file = module.map { FileObject(path: nil, name: $0) }
                 out.message = "kernel module \(activity == 1 ? "load" : "unload")\(module.map { ": \($0)" } ?? "")"
                 return out
@@ -142,7 +142,7 @@ public struct AuditNormalizer: Sendable {
         var process = Process(
             pid: pid, name: primary[.comm],
             file: primary[.exe].map { FileObject(path: $0, name: AuditNormalizer.baseName($0)) },
-            cwd: event.record(AuditRecordType.cwd)?[.cwd])
+            cwd: event.value(.cwd, in: AuditRecordType.cwd))
         if let ppid = primary[.ppid].flatMap(Int.init) { process.parentProcess = parent(ppid) }
         let session = AuditNormalizer.session(primary)
         process.session = session
@@ -172,7 +172,7 @@ public struct AuditNormalizer: Sendable {
         var process = Process(
             pid: pid, name: syscall[.comm], cmdLine: AuditNormalizer.commandLine(argv),
             file: syscall[.exe].map { FileObject(path: $0, name: AuditNormalizer.baseName($0)) },
-            cwd: event.record(AuditRecordType.cwd)?[.cwd])
+            cwd: event.value(.cwd, in: AuditRecordType.cwd))
         process.user = syscall[.uid].map { User(uid: $0, name: syscall[.upperUID]) }
         if let euid = syscall[.euid], euid != syscall[.uid] {
             process.effectiveUser = User(uid: euid, name: syscall[.upperEUID])
@@ -194,16 +194,27 @@ public struct AuditNormalizer: Sendable {
 
     /// The file a syscall acted on: the last PATH item that is not the parent directory, made absolute with CWD.
     private func fileTarget(_ event: AuditEvent) -> FileObject? {
-        let paths = event.records(AuditRecordType.path)
-        guard !paths.isEmpty, !event.keys.isEmpty || paths.contains(where: { $0[.nametype] != nil }) else {
+        // Indices into event.records (no copies of the records looked at).
+        let records = event.records
+        var paths: [Int] = []
+        for i in records.indices where records[i].type == AuditRecordType.path { paths.append(i) }
+        guard !paths.isEmpty,
+            !event.keys.isEmpty || paths.contains(where: { records[$0].index(of: .nametype) != nil })
+        else {
             return nil
         }
         let chosen =
-            paths.last(where: { $0[.nametype] != "PARENT" && $0[.objtype] != "PARENT" && $0[.name] != nil })
-            ?? paths.last(where: { $0[.name] != nil })
-        guard let item = chosen, let name = item[.name], item.field("name")?.encoding != .null else { return nil }
+            paths.last(where: {
+                !records[$0].value(.nametype, equals: "PARENT") && !records[$0].value(.objtype, equals: "PARENT")
+                    && records[$0].index(of: .name) != nil
+            }) ?? paths.last(where: { records[$0].index(of: .name) != nil })
+        guard let index = chosen, let field = records[index].index(of: .name),
+            records[index].spans[field].encoding != .null
+        else { return nil }
+        let item = records[index]
+        let name = item.value(at: field)
         var path = name
-        if !name.hasPrefix("/"), let cwd = event.record(AuditRecordType.cwd)?[.cwd] {
+        if !name.hasPrefix("/"), let cwd = event.value(.cwd, in: AuditRecordType.cwd) {
             path = cwd.hasSuffix("/") ? cwd + name : cwd + "/" + name
         }
         return FileObject(
@@ -302,6 +313,8 @@ public struct AuditNormalizer: Sendable {
                     n = n * 10 + Int(name[i] - 0x30)
                     i += 1
                 }
+                // Indices past what execve allows (about a million arguments) are garbage, not argv slots.
+                if n >= AuditNormalizer.maxArguments { continue }
                 if i == name.count {
                     single[n] = record.value(at: index)
                     highest = max(highest, n)
@@ -342,6 +355,9 @@ public struct AuditNormalizer: Sendable {
         }
         return String(path[start..<end])
     }
+
+    /// The highest argument index taken from EXECVE records (the kernel's ARG_MAX allows about 2^20).
+    static let maxArguments = 1 << 20
 
     /// argv as one line: arguments with spaces or quotes are double-quoted.
     public static func commandLine(_ argv: [String]) -> String {

@@ -28,12 +28,15 @@ struct UnmappedWriter: InterpretedFieldSink, Sendable {
         bytes.removeAll(keepingCapacity: true)
         pairs.removeAll(keepingCapacity: true)
         currentRecord = -1
+        var size = 64
+        for i in event.records.indices { size += event.records[i].storage.count + 16 }
+        bytes.reserveCapacity(size)
         if let kind = event.kind { emit(name: "type", value: kind.typeName) }
         let keys = event.keys
         if !keys.isEmpty { emit(name: "key", value: keys.joined(separator: ",")) }
-        for (i, record) in event.records.enumerated() {
+        for i in event.records.indices {
             currentRecord = Int32(i)
-            record.interpret(into: &self)
+            event.records[i].interpret(into: &self)
         }
         resolve(event)
     }
@@ -169,21 +172,30 @@ struct UnmappedWriter: InterpretedFieldSink, Sendable {
 
     /// After sorting: one pair per key, the first arrival (originals) or the last renamed one.
     private mutating func dropDuplicates() {
-        var out: [Int32] = []
-        out.reserveCapacity(order.count)
+        var out = self.order
+        self.order = []
+        var kept = 0
         var i = 0
-        while i < order.count {
+        while i < out.count {
             var j = i + 1
-            while j < order.count, sameKey(order[i], order[j]) { j += 1 }
-            let group = order[i..<j]
-            if let lastRenamed = group.last(where: { pairs[Int($0)].renamed }) {
-                out.append(lastRenamed)
-            } else {
-                out.append(order[i])
+            while j < out.count, sameKey(out[i], out[j]) { j += 1 }
+            // One pair per key: the last renamed one if any, else the first arrival.
+            var chosen = out[i]
+            var k = j - 1
+            while k > i {
+                if pairs[Int(out[k])].renamed {
+                    chosen = out[k]
+                    break
+                }
+                k -= 1
             }
+            if k == i, pairs[Int(out[i])].renamed { chosen = out[i] }
+            out[kept] = chosen
+            kept += 1
             i = j
         }
-        order = out
+        out.removeLast(out.count - kept)
+        self.order = out
     }
 
     private func sameKey(_ x: Int32, _ y: Int32) -> Bool {

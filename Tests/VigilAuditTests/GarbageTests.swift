@@ -73,6 +73,19 @@ import VigilTestSupport
         #expect(generic?.unmapped?["proctitle"] == "6C73ZZ", "the value is kept as written")
     }
 
+    @Test func hugeArgumentIndexIsNotAnArgvSlot() {
+        // Without argc, a0 and a99999999 once meant a 100-million-entry argv; indices past ARG_MAX are ignored.
+        let lines =
+            Self.goodEvent(10) + [
+                "type=SYSCALL msg=audit(1700000000.300:11): arch=c000003e syscall=59 success=yes exit=0 pid=7 comm=\"x\"",
+                "type=EXECVE msg=audit(1700000000.300:11): a0=\"x\" a99999999=\"y\" a4294967296[0]=\"z\"",
+                "type=EOE msg=audit(1700000000.300:11):",
+            ] + Self.goodEvent(12)
+        let (events, _) = Self.run(Array(lines.joined(separator: "\n").utf8))
+        #expect(Self.processStarts(events) == [10, 11, 12])
+        #expect(events.first { $0.metadata.sequence == 11 }?.process?.cmdLine == "x")
+    }
+
     @Test func oneMegabyteLine() {
         let huge = "type=SYSCALL msg=audit(1700000000.300:11): comm=\"" + String(repeating: "A", count: 1 << 20) + "\""
         let lines = Self.goodEvent(10) + [huge] + Self.goodEvent(12)

@@ -40,7 +40,6 @@ median_wall() { awk '{print $1}' "$work/$1.t" | sort -g | sed -n 2p; }
 median_cpu() { awk '{print $2 + $3}' "$work/$1.t" | sort -g | sed -n 2p; }
 vw=$(median_wall vigil); vc=$(median_cpu vigil)
 printf '%-22s %10s %14s %10s %16s\n' "tool" "wall s" "records/s" "CPU s" "vigil speed-up"
-# vigil audit parse --json writes JSON on a second thread: CPU s can exceed wall s on an idle machine.
 printf '%-22s %10.2f %14.0f %10.2f %16s\n' "vigil audit parse" "$vw" "$(echo "$n / $vw" | bc -l)" "$vc" "1.00"
 for peer in baseline laurel ausearch; do
   if [ -s "$work/$peer.t" ]; then
