@@ -67,6 +67,8 @@ public enum ArgumentParser {
             let word = arguments[index]
             if word == "--help" || word == "-h" || word == "help" { return .help(command.helpText(path: path)) }
             guard let sub = command.subcommands.first(where: { $0.name == word }) else {
+                // A command that runs itself and has subcommands (`vigil server`) takes its options here.
+                if word.hasPrefix("-") && command.run != nil { break }
                 if word.hasPrefix("-") {
                     // A mistyped option (`--verison`) is compared with this level's options.
                     let options = command.options.map(\.long) + ["help"]

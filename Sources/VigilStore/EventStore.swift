@@ -62,10 +62,11 @@ public final class SQLiteEventStore: EventStore {
                 );
                 CREATE INDEX events_time ON events (time DESC);
                 CREATE INDEX events_class_time ON events (class_uid, time DESC);
-                """)
+                """),
+        Migration(version: 2, name: "agents, enrollment, alerts, ledger, security log", sql: serverSchema),
     ]
 
-    private let database: Mutex<SQLiteDatabase>
+    let database: Mutex<SQLiteDatabase>
 
     /// Opens or creates the store at `path` and brings its schema up to date.
     public init(path: String) throws {

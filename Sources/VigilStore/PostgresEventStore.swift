@@ -39,20 +39,24 @@ public final class PostgresEventStore: EventStore {
                 ) PARTITION BY RANGE (time);
                 CREATE INDEX events_time ON events (time DESC);
                 CREATE INDEX events_class_time ON events (class_uid, time DESC);
-                """)
+                """),
+        Migration(version: 2, name: "agents, enrollment, alerts, ledger, security log", sql: serverSchema),
     ]
 
     /// Lock key for schema migrations (any constant; shared by every node).
     static let migrationLock: Int64 = 0x5649_4749_4c00_0001
     static let dayMilliseconds: Int64 = 86_400_000
 
-    private let connection: Mutex<PostgresConnection>
+    let connection: Mutex<PostgresConnection>
+    /// The conninfo, for the job lock's own connection.
+    public let conninfo: String
 
     /// Connects and brings the schema up to date.
     /// - Throws: `StoreError` for connection failures and for a database migrated by a newer Vigil.
     public init(conninfo: String) throws {
         let connection = try PostgresConnection(conninfo)
         try Self.migrate(connection)
+        self.conninfo = conninfo
         self.connection = Mutex(connection)
     }
 
