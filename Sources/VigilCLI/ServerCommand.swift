@@ -83,13 +83,16 @@ extension Commands {
     static var serverToken: CommandSpec {
         CommandSpec(
             name: "token", summary: "Enrollment tokens.", usage: "server token create [--uses N] [--expires DUR]",
+            examples: ["vigil server token create --uses 10 --expires 24h"],
             subcommands: [
                 CommandSpec(
                     name: "create",
                     summary: "Make an enrollment token: an agent exchanges it for its own identity.",
                     usage: "server token create [--uses N] [--expires DUR] [--store URL]",
                     discussion: "Prints the token once; only its SHA-256 is stored. DUR: 90s, 30m, 24h, 7d.",
-                    examples: ["vigil server token create --uses 50 --expires 24h --store sqlite:/var/lib/vigil/vigil.db"],
+                    examples: [
+                        "vigil server token create --uses 50 --expires 24h --store sqlite:/var/lib/vigil/vigil.db"
+                    ],
                     options: [
                         storeOption,
                         OptionSpec("uses", .value(placeholder: "N"), help: "How many agents may use it (default 1)."),
@@ -113,9 +116,11 @@ extension Commands {
     static var serverAgents: CommandSpec {
         CommandSpec(
             name: "agents", summary: "Enrolled agents.", usage: "server agents list|revoke",
+            examples: ["vigil server agents list", "vigil server agents revoke ag_0123456789abcdef01234567"],
             subcommands: [
                 CommandSpec(
                     name: "list", summary: "List enrolled agents.", usage: "server agents list [--store URL] [--json]",
+                    examples: ["vigil server agents list --store postgres://vigil@db/vigil --json"],
                     options: [storeOption, OptionSpec("json", help: "One JSON object per line.")],
                     run: { arguments in
                         let (store, _) = try openServerStore(arguments.value("store"), data: nil)
@@ -141,7 +146,9 @@ extension Commands {
                     }),
                 CommandSpec(
                     name: "revoke", summary: "Revoke an agent: its credential stops working at once.",
-                    usage: "server agents revoke ID [--store URL]", exitCodes: [(1, "no such agent")],
+                    usage: "server agents revoke ID [--store URL]",
+                    examples: ["vigil server agents revoke ag_0123456789abcdef01234567"],
+                    exitCodes: [(1, "no such agent")],
                     options: [storeOption], arguments: ["ID"],
                     run: { arguments in
                         let (store, _) = try openServerStore(arguments.value("store"), data: nil)
@@ -158,12 +165,15 @@ extension Commands {
     static var serverArchive: CommandSpec {
         CommandSpec(
             name: "archive", summary: "The server's archive.", usage: "server archive export DIR [--store URL]",
+            examples: ["vigil server archive export /tmp/vigil-archive"],
             subcommands: [
                 CommandSpec(
                     name: "export",
-                    summary: "Write the archive (every event and alert, checkpoints) to a directory for 'vigil archive'.",
+                    summary:
+                        "Write the archive (every event and alert, checkpoints) to a directory for 'vigil archive'.",
                     usage: "server archive export DIR [--store URL]",
                     discussion: "DIR must be new. Prints the verifier key to give 'vigil archive verify DIR --vkey'.",
+                    examples: ["vigil server archive export /tmp/a && vigil archive verify /tmp/a --vkey KEY"],
                     options: [storeOption], arguments: ["DIR"],
                     run: { arguments in
                         let (store, _) = try openServerStore(arguments.value("store"), data: nil)
