@@ -66,7 +66,9 @@ let package = Package(
             name: "vigil-bench",
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilVuln", "VigilVulnIndex", "VigilAudit", "VigilAuditSensor",
-                "VigilRules", "VigilLedger", "VigilFIM", "VigilSystem",
+                "VigilRules", "VigilLedger", "VigilFIM", "VigilSystem", "VigilServer", "VigilStore",
+                // PostgresCluster: the server benchmark starts its own PostgreSQL like the tests do.
+                "VigilTestSupport",
             ]),
 
         // Fakes beside the real things, for tests.

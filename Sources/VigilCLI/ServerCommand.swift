@@ -65,7 +65,9 @@ extension Commands {
                 let rules = try loadServerRules(arguments.value("rules"))
                 let server = try Server(
                     configuration: .init(
-                        http: .init(host: host, port: port, tls: tls.map { ($0.certificatePEM, $0.privateKeyPEM) }),
+                        http: .init(
+                            host: host, port: port, tls: tls.map { ($0.certificatePEM, $0.privateKeyPEM) },
+                            threadPerConnection: true),
                         certificatePEM: tls?.certificatePEM),
                     store: store, rules: rules, jobLock: lock)
                 try server.start()

@@ -18,14 +18,19 @@ public final class HTTPServer: @unchecked Sendable {
         public var connectionLimit: Int
         /// HTTPS with this certificate and key (PEM), through libmicrohttpd's GnuTLS; nil serves plain HTTP.
         public var tls: (certificatePEM: String, privateKeyPEM: String)?
+        /// One thread per connection instead of a pool (`threads` is then ignored): for handlers that block
+        /// until a shared write is durable (group commit), so one waiting request never holds up the other
+        /// connections a pool thread would multiplex. Bounded by `connectionLimit`.
+        public var threadPerConnection: Bool
 
         public init(
             host: String = "127.0.0.1", port: UInt16 = 8470, maxBodyBytes: Int = 16 << 20,
             threads: Int = max(2, ProcessInfo.processInfo.activeProcessorCount),
             connectionTimeout: Int = 30, connectionLimit: Int = 1024,
-            tls: (certificatePEM: String, privateKeyPEM: String)? = nil
+            tls: (certificatePEM: String, privateKeyPEM: String)? = nil, threadPerConnection: Bool = false
         ) {
             self.tls = tls
+            self.threadPerConnection = threadPerConnection
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
@@ -66,7 +71,11 @@ public final class HTTPServer: @unchecked Sendable {
             precondition(current == nil, "HTTPServer.start called twice")
             var storage = sockaddr_storage()
             let family = try Self.fill(&storage, host: configuration.host, port: configuration.port)
-            var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_TURBO.rawValue
+            var flags =
+                configuration.threadPerConnection
+                ? MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_THREAD_PER_CONNECTION.rawValue
+                    | MHD_USE_POLL.rawValue
+                : MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_TURBO.rawValue
             if family == AF_INET6 { flags |= MHD_USE_IPv6.rawValue }
             // libmicrohttpd reads the PEM during MHD_start_daemon; the copies live as long as the daemon.
             var tlsOptions: [MHD_OptionItem] = []
@@ -82,13 +91,16 @@ public final class HTTPServer: @unchecked Sendable {
                         option: .HTTPS_PRIORITIES, value: 0, ptr_value: UnsafeMutableRawPointer(strings[2])),
                 ]
             }
-            var options: [MHD_OptionItem] = tlsOptions + [
-                MHD_OptionItem(option: .THREAD_POOL_SIZE, value: configuration.threads, ptr_value: nil),
-                MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: configuration.connectionTimeout, ptr_value: nil),
-                MHD_OptionItem(option: .CONNECTION_LIMIT, value: configuration.connectionLimit, ptr_value: nil),
-                MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: 128 * 1024, ptr_value: nil),
-                MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
-            ]
+            var options: [MHD_OptionItem] =
+                tlsOptions + [
+                    MHD_OptionItem(
+                        option: .THREAD_POOL_SIZE, value: configuration.threadPerConnection ? 0 : configuration.threads,
+                        ptr_value: nil),
+                    MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: configuration.connectionTimeout, ptr_value: nil),
+                    MHD_OptionItem(option: .CONNECTION_LIMIT, value: configuration.connectionLimit, ptr_value: nil),
+                    MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: 128 * 1024, ptr_value: nil),
+                    MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
+                ]
             let context = Unmanaged.passUnretained(self).toOpaque()
             let started = withUnsafeMutablePointer(to: &storage) { address in
                 address.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in

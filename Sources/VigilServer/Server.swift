@@ -36,7 +36,8 @@ public final class Server: Sendable {
             agentBurst: Double = 200,
             apiAuthenticator: @escaping @Sendable (HTTPRequest) throws -> Void = Server.refuseEveryone,
             archiveOrigin: String = Archivist.defaultOrigin, checkpointEntries: UInt64 = 100_000,
-            checkpointSeconds: Int64 = 10, retentionDays: (events: Int, alerts: Int, securityLog: Int) = (396, 396, 396),
+            checkpointSeconds: Int64 = 10,
+            retentionDays: (events: Int, alerts: Int, securityLog: Int) = (396, 396, 396),
             jobInterval: Duration = .milliseconds(200), certificatePEM: String? = nil
         ) {
             self.http = http
@@ -65,6 +66,7 @@ public final class Server: Sendable {
     let clock: any Clock
     let http: HTTPServer
     let jobs: JobRunner
+    let committer: GroupCommitter
 
     /// - Parameter jobLock: who may run the background jobs; nil runs none on this node.
     public init(
@@ -78,11 +80,13 @@ public final class Server: Sendable {
         self.archivist = archivist
         let agents = AgentDirectory(store: store, clock: clock)
         self.agents = agents
+        let committer = GroupCommitter(store: store)
+        self.committer = committer
         let context = RouteContext(
             configuration: configuration, store: store, clock: clock, agents: agents, archivist: archivist,
             detection: DetectionEngine(ruleSet: rules),
             limiter: RateLimiter(rate: configuration.agentRate, burst: configuration.agentBurst),
-            log: SecurityLog(store: store, clock: clock))
+            log: SecurityLog(store: store, clock: clock), committer: committer)
         var router = Router()
         context.addRoutes(to: &router)
         http = HTTPServer(configuration: configuration.http, router: router)
@@ -92,6 +96,7 @@ public final class Server: Sendable {
 
     /// Starts listening and the job loop.
     public func start() throws {
+        committer.start()
         try http.start()
         jobs.start()
     }
@@ -99,11 +104,17 @@ public final class Server: Sendable {
     /// Stops listening (after the requests in flight) and the job loop, releasing the job lock.
     public func stop() {
         http.stop()
+        committer.stop()
         jobs.stop()
     }
 
     /// The bound port.
     public var port: UInt16 { http.port }
+
+    /// Group commit so far: store transactions, batches in them, seconds spent writing.
+    public var commitStatistics: (transactions: Int, batches: Int, seconds: Double) {
+        committer.currentStatistics
+    }
 
     /// Whether this node holds the job lock now.
     public var isJobLeader: Bool { jobs.isLeader }
@@ -119,6 +130,7 @@ struct RouteContext: Sendable {
     let detection: DetectionEngine
     let limiter: RateLimiter
     let log: SecurityLog
+    let committer: GroupCommitter
 
     struct Acknowledgement: Encodable {
         var accepted: Int
@@ -190,7 +202,8 @@ struct RouteContext: Sendable {
             }
             do {
                 guard let proof = try context.archivist.proof(kind: "event", ref: "\(host)/\(uid)") else {
-                    throw HTTPError(status: 404, code: "not-archived", message: "no archived event with this uid and host")
+                    throw HTTPError(
+                        status: 404, code: "not-archived", message: "no archived event with this uid and host")
                 }
                 return HTTPResponse(
                     status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: proof.bytes)
@@ -219,16 +232,18 @@ struct RouteContext: Sendable {
             decoded = try BatchDecoder.decode(request, agent: agent, limits: configuration.limits, now: now)
         } catch let error as HTTPError {
             let kind = error.status == 403 ? "ingest.host-mismatch" : "ingest.rejected"
-            log.record(kind, request: request, agentID: agent.id, detail: "\(error.status) \(error.code): \(error.message)")
+            log.record(
+                kind, request: request, agentID: agent.id, detail: "\(error.status) \(error.code): \(error.message)")
             throw error
         }
         let host = Device(
             hostname: agent.hostname, uid: agent.hostUID, os: decoded.events.first?.device?.os)
         let events = decoded.events
         let detection = detection
-        let result = try store.ingest(
-            events, json: decoded.json, host: host, receivedAt: now,
-            detect: { indexes in detection.detect(indexes.map { events[$0] }, hostUID: agent.hostUID) })
+        let result = try committer.commit(
+            IngestBatch(
+                events: events, json: decoded.json, host: host, receivedAt: now,
+                detect: { indexes in detection.detect(indexes.map { events[$0] }, hostUID: agent.hostUID) }))
         return .json(Acknowledgement(accepted: result.inserted, duplicates: result.duplicates))
     }
 }

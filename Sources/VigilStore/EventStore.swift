@@ -67,18 +67,23 @@ public final class SQLiteEventStore: EventStore {
     ]
 
     let database: Mutex<SQLiteDatabase>
+    /// A second, read-only connection for lookups on the request path (agent credentials), so they do not
+    /// wait behind a write transaction (WAL lets readers run beside the writer). Nil in memory.
+    let reader: Mutex<SQLiteDatabase?>
 
     /// Opens or creates the store at `path` and brings its schema up to date.
     public init(path: String) throws {
         let db = try SQLiteDatabase(path: path)
         try db.migrate(Self.migrations, what: "event store")
         database = Mutex(db)
+        reader = Mutex(try SQLiteDatabase(path: path, readOnly: true))
     }
 
     /// Wraps an already-open database (tests use `SQLiteDatabase.inMemory()`).
     public init(database db: sending SQLiteDatabase) throws {
         try db.migrate(Self.migrations, what: "event store")
         database = Mutex(db)
+        reader = Mutex(nil)
     }
 
     public func insert(_ events: [Event], host: Device, receivedAt: Int64) throws -> InsertResult {

@@ -48,6 +48,8 @@ public final class PostgresEventStore: EventStore {
     static let dayMilliseconds: Int64 = 86_400_000
 
     let connection: Mutex<PostgresConnection>
+    /// A second connection for lookups on the request path (agent credentials), beside write transactions.
+    let reader: Mutex<PostgresConnection>
     /// The conninfo, for the job lock's own connection.
     public let conninfo: String
 
@@ -57,6 +59,7 @@ public final class PostgresEventStore: EventStore {
         let connection = try PostgresConnection(conninfo)
         try Self.migrate(connection)
         self.conninfo = conninfo
+        reader = Mutex(try PostgresConnection(conninfo))
         self.connection = Mutex(connection)
     }
 

@@ -79,7 +79,19 @@ extension PostgresEventStore: ServerStore {
     /// Advisory transaction lock taken by every ledger append, so two nodes never append at once.
     static let ledgerLock: Int64 = 0x5649_4749_4c00_0100
 
-    static func bytea(_ bytes: [UInt8]) -> String { "\\x" + bytes.map { String(format: "%02x", $0) }.joined() }
+    /// `\\x` and lower-case hex: PostgreSQL's text form of `bytea` (a table, not `String(format:)`, which costs
+    /// microseconds a byte and dominated the ledger drain).
+    static func bytea(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8](repeating: 0, count: 2 + bytes.count * 2)
+        out[0] = UInt8(ascii: "\\")
+        out[1] = UInt8(ascii: "x")
+        for (i, byte) in bytes.enumerated() {
+            out[2 + 2 * i] = digits[Int(byte >> 4)]
+            out[3 + 2 * i] = digits[Int(byte & 0x0f)]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     static func bytes(_ text: String?) -> [UInt8] {
         guard let text, text.hasPrefix("\\x") else { return [] }
@@ -106,8 +118,7 @@ extension PostgresEventStore: ServerStore {
 
     // MARK: Enrollment and agents
 
-    public func addEnrollmentToken(id: String, sha256: [UInt8], uses: Int, expiresAt: Int64?, createdAt: Int64) throws
-    {
+    public func addEnrollmentToken(id: String, sha256: [UInt8], uses: Int, expiresAt: Int64?, createdAt: Int64) throws {
         _ = try connection.withLock { db in
             try db.query(
                 "INSERT INTO enrollment_tokens (id, sha256, uses_left, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -149,7 +160,7 @@ extension PostgresEventStore: ServerStore {
     }
 
     public func agent(id: String) throws -> AgentRecord? {
-        try connection.withLock { db in
+        try reader.withLock { db in
             try db.query("SELECT \(Self.agentColumns) FROM agents WHERE id = $1", [id]).first.map(Self.agentRecord)
         }
     }
@@ -168,11 +179,14 @@ extension PostgresEventStore: ServerStore {
 
     // MARK: Ingest
 
-    public func ingest(
-        _ events: [Event], json: [String], host: Device, receivedAt: Int64,
-        detect: @Sendable ([Int]) -> (alerts: [AlertDraft], alertEntries: [[UInt8]])
-    ) throws -> InsertResult {
-        precondition(events.count == json.count, "one JSON text per event")
+    public func ingest(_ batches: [IngestBatch]) throws -> [InsertResult] {
+        try connection.withLock { db in
+            try db.transaction { try batches.map { try Self.ingest($0, into: db) } }
+        }
+    }
+
+    static func ingest(_ batch: IngestBatch, into db: PostgresConnection) throws -> InsertResult {
+        let (events, json, host, receivedAt) = (batch.events, batch.json, batch.host, batch.receivedAt)
         let hostUID = EventColumns.hostUID(host)
         let rows: [[String?]] = events.enumerated().map { index, event in
             let columns = EventColumns(event)
@@ -183,90 +197,128 @@ extension PostgresEventStore: ServerStore {
             ]
         }
         let days = Set(events.map { Self.dayStart($0.time) })
-        return try connection.withLock { db in
-            try db.transaction {
-                guard
-                    let hostID = try db.query(
-                        """
-                        INSERT INTO hosts (uid, hostname, os, first_seen, last_seen) VALUES ($1, $2, $3, $4, $4)
-                        ON CONFLICT (uid) DO UPDATE SET hostname = excluded.hostname, os = excluded.os,
-                            last_seen = excluded.last_seen
-                        RETURNING id
-                        """, [hostUID, host.hostname, host.os, String(receivedAt)]
-                    ).first?.first.flatMap({ $0 })
-                else {
-                    throw StoreError(code: "store.host", message: "the host upsert returned no id")
-                }
-                var inserted: [Int] = []
-                if !events.isEmpty {
-                    for day in days.sorted() { try Self.ensurePartition(db, dayStart: day) }
-                    try db.execute(
-                        """
-                        CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
-                            ord INTEGER, uid TEXT, time BIGINT, received BIGINT, class_uid INTEGER,
-                            activity_id INTEGER, severity_id INTEGER, user_name TEXT, process_path TEXT,
-                            cmd_line TEXT, json TEXT
-                        ) ON COMMIT DELETE ROWS
-                        """)
-                    try db.copy(
-                        into: "ingest_staging",
-                        columns: [
-                            "ord", "uid", "time", "received", "class_uid", "activity_id", "severity_id", "user_name",
-                            "process_path", "cmd_line", "json",
-                        ], rows: rows)
-                    // New events go into `events` and, in the same statement, into the ledger outbox; the
-                    // statement returns their batch positions for detection.
-                    let returned = try db.query(
-                        """
-                        WITH fresh AS (
-                            INSERT INTO events (host_id, uid, time, received, class_uid, activity_id, severity_id,
-                                user_name, process_path, cmd_line, json)
-                            SELECT DISTINCT ON (uid, time) $1::bigint, uid, time, received, class_uid, activity_id,
-                                severity_id, user_name, process_path, cmd_line, json
-                            FROM ingest_staging ORDER BY uid, time, ord
-                            ON CONFLICT (host_id, uid, time) DO NOTHING
-                            RETURNING uid, time
-                        ), queued AS (
-                            INSERT INTO ledger_outbox (kind, ref, entry)
-                            SELECT 'event', $2 || '/' || s.uid, s.json
-                            FROM fresh JOIN ingest_staging s ON s.uid = fresh.uid AND s.time = fresh.time
-                            ORDER BY s.ord
-                            RETURNING 1
-                        )
-                        SELECT min(s.ord) FROM fresh JOIN ingest_staging s ON s.uid = fresh.uid AND s.time = fresh.time
-                        GROUP BY fresh.uid, fresh.time
-                        """, [hostID, hostUID])
-                    inserted = returned.compactMap { $0.first.flatMap { $0 }.flatMap { Int($0) } }.sorted()
-                }
-                let detected = detect(inserted)
-                precondition(detected.alerts.count == detected.alertEntries.count, "one ledger entry per alert")
-                for (alert, entry) in zip(detected.alerts, detected.alertEntries) {
-                    let uids = try JSON.line(alert.eventUIDs)
-                    guard
-                        let id = try db.query(
-                            """
-                            INSERT INTO alerts (rule_id, rule_title, level, host_uid, event_uids, last_event_uids, time,
-                                last_time, fields, dedup_key)
-                            VALUES ($1, $2, $3, $4, $5, $5, $6, $6, $7, $8)
-                            ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO UPDATE SET
-                                repeat_count = alerts.repeat_count + 1,
-                                last_time = greatest(alerts.last_time, excluded.last_time),
-                                last_event_uids = excluded.last_event_uids
-                            RETURNING id
-                            """,
-                            [
-                                alert.ruleID, alert.ruleTitle, alert.level, alert.hostUID, uids, String(alert.time),
-                                try JSON.line(alert.fields), alert.dedupKey,
-                            ]
-                        ).first?.first.flatMap({ $0 })
-                    else { throw StoreError(code: "store.alert", message: "the alert upsert returned no id") }
-                    try db.query(
-                        "INSERT INTO ledger_outbox (kind, ref, entry) VALUES ('alert', $1, $2)",
-                        [id, String(decoding: entry, as: UTF8.self)])
-                }
-                return InsertResult(inserted: inserted.count, duplicates: events.count - inserted.count)
+        guard
+            let hostID = try db.query(
+                """
+                INSERT INTO hosts (uid, hostname, os, first_seen, last_seen) VALUES ($1, $2, $3, $4, $4)
+                ON CONFLICT (uid) DO UPDATE SET hostname = excluded.hostname, os = excluded.os,
+                    last_seen = excluded.last_seen
+                RETURNING id
+                """, [hostUID, host.hostname, host.os, String(receivedAt)]
+            ).first?.first.flatMap({ $0 })
+        else {
+            throw StoreError(code: "store.host", message: "the host upsert returned no id")
+        }
+        var inserted: [Int] = []
+        if !events.isEmpty {
+            for day in days.sorted() { try Self.ensurePartition(db, dayStart: day) }
+            try db.execute(
+                """
+                CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
+                    ord INTEGER, uid TEXT, time BIGINT, received BIGINT, class_uid INTEGER,
+                    activity_id INTEGER, severity_id INTEGER, user_name TEXT, process_path TEXT,
+                    cmd_line TEXT, json TEXT
+                ) ON COMMIT DELETE ROWS
+                """)
+            // Several batches share a transaction: start each from an empty staging table.
+            try db.execute("DELETE FROM ingest_staging")
+            try db.copy(
+                into: "ingest_staging",
+                columns: [
+                    "ord", "uid", "time", "received", "class_uid", "activity_id", "severity_id", "user_name",
+                    "process_path", "cmd_line", "json",
+                ], rows: rows)
+            // New events go into `events` and, in the same statement, into the ledger outbox; the
+            // statement returns their batch positions for detection.
+            let returned = try db.query(
+                """
+                WITH fresh AS (
+                    INSERT INTO events (host_id, uid, time, received, class_uid, activity_id, severity_id,
+                        user_name, process_path, cmd_line, json)
+                    SELECT DISTINCT ON (uid, time) $1::bigint, uid, time, received, class_uid, activity_id,
+                        severity_id, user_name, process_path, cmd_line, json
+                    FROM ingest_staging ORDER BY uid, time, ord
+                    ON CONFLICT (host_id, uid, time) DO NOTHING
+                    RETURNING uid, time
+                ), queued AS (
+                    INSERT INTO ledger_outbox (kind, ref, entry)
+                    SELECT 'event', $2 || '/' || s.uid, s.json
+                    FROM fresh JOIN ingest_staging s ON s.uid = fresh.uid AND s.time = fresh.time
+                    ORDER BY s.ord
+                    RETURNING 1
+                )
+                SELECT min(s.ord) FROM fresh JOIN ingest_staging s ON s.uid = fresh.uid AND s.time = fresh.time
+                GROUP BY fresh.uid, fresh.time
+                """, [hostID, hostUID])
+            inserted = returned.compactMap { $0.first.flatMap { $0 }.flatMap { Int($0) } }.sorted()
+        }
+        let detected = batch.detect(inserted)
+        precondition(detected.alerts.count == detected.alertEntries.count, "one ledger entry per alert")
+        if !detected.alerts.isEmpty { try Self.upsertAlerts(db, detected.alerts, entries: detected.alertEntries) }
+        return InsertResult(inserted: inserted.count, duplicates: events.count - inserted.count)
+    }
+
+    /// All of a batch's alerts in one statement: repeats of one key within the batch are merged first (one
+    /// row may be updated once per statement), then upserted, and every detection's entry queued for the ledger.
+    static func upsertAlerts(_ db: PostgresConnection, _ alerts: [AlertDraft], entries: [[UInt8]]) throws {
+        var order: [String] = []
+        var merged: [String: (draft: AlertDraft, count: Int, last: Int64)] = [:]
+        for alert in alerts {
+            if let existing = merged[alert.dedupKey] {
+                merged[alert.dedupKey] = (existing.draft, existing.count + 1, max(existing.last, alert.time))
+            } else {
+                order.append(alert.dedupKey)
+                merged[alert.dedupKey] = (alert, 1, alert.time)
             }
         }
+        let rows = order.compactMap { merged[$0] }
+        try db.query(
+            """
+            WITH input AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+                    $7::bigint[], $8::text[], $9::text[], $10::int[])
+                    AS t(rule_id, rule_title, level, host_uid, uids, time, last_time, fields, dedup_key, n)
+            ), upserted AS (
+                INSERT INTO alerts (rule_id, rule_title, level, host_uid, event_uids, last_event_uids, time, last_time,
+                    fields, dedup_key, repeat_count)
+                SELECT rule_id, rule_title, level, host_uid, uids, uids, time, last_time, fields, dedup_key, n
+                FROM input
+                ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO UPDATE SET
+                    repeat_count = alerts.repeat_count + excluded.repeat_count,
+                    last_time = greatest(alerts.last_time, excluded.last_time),
+                    last_event_uids = excluded.last_event_uids
+                RETURNING id, dedup_key
+            )
+            INSERT INTO ledger_outbox (kind, ref, entry)
+            SELECT 'alert', upserted.id::text, e.entry
+            FROM unnest($12::text[], $11::text[]) WITH ORDINALITY AS e(dedup_key, entry, ord)
+            JOIN upserted ON upserted.dedup_key = e.dedup_key
+            ORDER BY e.ord
+            """,
+            [
+                pgArray(rows.map(\.draft.ruleID)), pgArray(rows.map(\.draft.ruleTitle)),
+                pgArray(rows.map(\.draft.level)),
+                pgArray(rows.map(\.draft.hostUID)), pgArray(try rows.map { try JSON.line($0.draft.eventUIDs) }),
+                pgArray(rows.map { String($0.draft.time) }), pgArray(rows.map { String($0.last) }),
+                pgArray(try rows.map { try JSON.line($0.draft.fields) }), pgArray(rows.map(\.draft.dedupKey)),
+                pgArray(rows.map { String($0.count) }),
+                pgArray(entries.map { String(decoding: $0, as: UTF8.self) }), pgArray(alerts.map(\.dedupKey)),
+            ])
+    }
+
+    /// A PostgreSQL array literal of text values (each quoted, `"` and `\\` escaped).
+    static func pgArray(_ values: [String]) -> String {
+        var out = "{"
+        for (index, value) in values.enumerated() {
+            if index > 0 { out += "," }
+            out += "\""
+            for character in value.unicodeScalars {
+                if character == "\"" || character == "\\" { out += "\\" }
+                out.unicodeScalars.append(character)
+            }
+            out += "\""
+        }
+        return out + "}"
     }
 
     public func alerts(limit: Int) throws -> [AlertRecord] {

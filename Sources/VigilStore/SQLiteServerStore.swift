@@ -78,8 +78,7 @@ extension SQLiteEventStore: ServerStore {
 
     // MARK: Enrollment and agents
 
-    public func addEnrollmentToken(id: String, sha256: [UInt8], uses: Int, expiresAt: Int64?, createdAt: Int64) throws
-    {
+    public func addEnrollmentToken(id: String, sha256: [UInt8], uses: Int, expiresAt: Int64?, createdAt: Int64) throws {
         _ = try database.withLock { db in
             try db.run(
                 "INSERT INTO enrollment_tokens (id, sha256, uses_left, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -117,9 +116,15 @@ extension SQLiteEventStore: ServerStore {
     }
 
     public func agent(id: String) throws -> AgentRecord? {
-        try database.withLock { db in
+        func lookup(_ db: SQLiteDatabase) throws -> AgentRecord? {
             try db.query("SELECT \(Self.agentColumns) FROM agents WHERE id = ?", [id]).first.map(Self.agentRecord)
         }
+        let viaReader = try reader.withLock { reader -> AgentRecord?? in
+            guard let reader else { return .none }
+            return .some(try lookup(reader))
+        }
+        if let viaReader { return viaReader }
+        return try database.withLock { try lookup($0) }
     }
 
     public func agents() throws -> [AgentRecord] {
@@ -136,73 +141,72 @@ extension SQLiteEventStore: ServerStore {
 
     // MARK: Ingest
 
-    public func ingest(
-        _ events: [Event], json: [String], host: Device, receivedAt: Int64,
-        detect: @Sendable ([Int]) -> (alerts: [AlertDraft], alertEntries: [[UInt8]])
-    ) throws -> InsertResult {
-        precondition(events.count == json.count, "one JSON text per event")
+    public func ingest(_ batches: [IngestBatch]) throws -> [InsertResult] {
+        try database.withLock { db in
+            try db.transaction { try batches.map { try Self.ingest($0, into: db) } }
+        }
+    }
+
+    static func ingest(_ batch: IngestBatch, into db: SQLiteDatabase) throws -> InsertResult {
+        let (events, json, host, receivedAt) = (batch.events, batch.json, batch.host, batch.receivedAt)
         let hostUID = EventColumns.hostUID(host)
-        return try database.withLock { db in
-            try db.transaction {
-                try db.run(
-                    """
-                    INSERT INTO hosts (uid, hostname, os, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (uid) DO UPDATE SET hostname = excluded.hostname, os = excluded.os,
-                        last_seen = excluded.last_seen
-                    """, [hostUID, host.hostname, host.os, receivedAt, receivedAt])
-                guard let hostID = try db.scalar("SELECT id FROM hosts WHERE uid = ?", [hostUID])?.int64 else {
-                    throw StoreError(code: "store.host", message: "the host row vanished inside its own transaction")
-                }
-                let insertEvent = try db.prepare(
-                    """
-                    INSERT OR IGNORE INTO events (host_id, uid, time, received, class_uid, activity_id, severity_id,
-                        user_name, process_path, cmd_line, json)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, persistent: true)
-                let queue = try db.prepare(
-                    "INSERT INTO ledger_outbox (kind, ref, entry) VALUES (?, ?, ?)", persistent: true)
-                var inserted: [Int] = []
-                for (index, event) in events.enumerated() {
-                    let columns = EventColumns(event)
-                    try insertEvent.run([
-                        hostID, event.id, event.time, receivedAt, event.classUID.rawValue, event.activityID,
-                        event.severityID.rawValue, columns.userName, columns.processPath, columns.commandLine,
-                        json[index],
-                    ])
-                    if db.changes > 0 {
-                        inserted.append(index)
-                        try queue.run(["event", "\(hostUID)/\(event.id)", json[index]])
-                    }
-                }
-                let detected = detect(inserted)
-                precondition(detected.alerts.count == detected.alertEntries.count, "one ledger entry per alert")
-                let upsert = try db.prepare(
-                    """
-                    INSERT INTO alerts (rule_id, rule_title, level, host_uid, event_uids, last_event_uids, time,
-                        last_time, fields, dedup_key)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO UPDATE SET
-                        repeat_count = repeat_count + 1, last_time = max(last_time, excluded.last_time),
-                        last_event_uids = excluded.last_event_uids
-                    RETURNING id
-                    """)
-                for (alert, entry) in zip(detected.alerts, detected.alertEntries) {
-                    let uids = try JSON.line(alert.eventUIDs)
-                    upsert.reset()
-                    try upsert.bind([
-                        alert.ruleID, alert.ruleTitle, alert.level, alert.hostUID, uids, uids, alert.time, alert.time,
-                        try JSON.line(alert.fields), alert.dedupKey,
-                    ])
-                    guard try upsert.step() else {
-                        throw StoreError(code: "store.alert", message: "the alert upsert returned no id")
-                    }
-                    let id = upsert.int64(at: 0)
-                    while try upsert.step() {}
-                    try queue.run(["alert", String(id), String(decoding: entry, as: UTF8.self)])
-                }
-                return InsertResult(inserted: inserted.count, duplicates: events.count - inserted.count)
+        try db.run(
+            """
+            INSERT INTO hosts (uid, hostname, os, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (uid) DO UPDATE SET hostname = excluded.hostname, os = excluded.os,
+                last_seen = excluded.last_seen
+            """, [hostUID, host.hostname, host.os, receivedAt, receivedAt])
+        guard let hostID = try db.scalar("SELECT id FROM hosts WHERE uid = ?", [hostUID])?.int64 else {
+            throw StoreError(code: "store.host", message: "the host row vanished inside its own transaction")
+        }
+        let insertEvent = try db.prepare(
+            """
+            INSERT OR IGNORE INTO events (host_id, uid, time, received, class_uid, activity_id, severity_id,
+                user_name, process_path, cmd_line, json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, persistent: true)
+        let queue = try db.prepare(
+            "INSERT INTO ledger_outbox (kind, ref, entry) VALUES (?, ?, ?)", persistent: true)
+        var inserted: [Int] = []
+        for (index, event) in events.enumerated() {
+            let columns = EventColumns(event)
+            try insertEvent.run([
+                hostID, event.id, event.time, receivedAt, event.classUID.rawValue, event.activityID,
+                event.severityID.rawValue, columns.userName, columns.processPath, columns.commandLine,
+                json[index],
+            ])
+            if db.changes > 0 {
+                inserted.append(index)
+                try queue.run(["event", "\(hostUID)/\(event.id)", json[index]])
             }
         }
+        let detected = batch.detect(inserted)
+        precondition(detected.alerts.count == detected.alertEntries.count, "one ledger entry per alert")
+        let upsert = try db.prepare(
+            """
+            INSERT INTO alerts (rule_id, rule_title, level, host_uid, event_uids, last_event_uids, time,
+                last_time, fields, dedup_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO UPDATE SET
+                repeat_count = repeat_count + 1, last_time = max(last_time, excluded.last_time),
+                last_event_uids = excluded.last_event_uids
+            RETURNING id
+            """)
+        for (alert, entry) in zip(detected.alerts, detected.alertEntries) {
+            let uids = try JSON.line(alert.eventUIDs)
+            upsert.reset()
+            try upsert.bind([
+                alert.ruleID, alert.ruleTitle, alert.level, alert.hostUID, uids, uids, alert.time, alert.time,
+                try JSON.line(alert.fields), alert.dedupKey,
+            ])
+            guard try upsert.step() else {
+                throw StoreError(code: "store.alert", message: "the alert upsert returned no id")
+            }
+            let id = upsert.int64(at: 0)
+            while try upsert.step() {}
+            try queue.run(["alert", String(id), String(decoding: entry, as: UTF8.self)])
+        }
+        return InsertResult(inserted: inserted.count, duplicates: events.count - inserted.count)
     }
 
     public func alerts(limit: Int) throws -> [AlertRecord] {
@@ -282,7 +286,8 @@ extension SQLiteEventStore: ServerStore {
                 }
                 if !nodes.isEmpty {
                     try db.run(
-                        "INSERT INTO ledger_nodes (first_position, hashes) VALUES (?, ?)", [Int64(firstPosition), nodes])
+                        "INSERT INTO ledger_nodes (first_position, hashes) VALUES (?, ?)",
+                        [Int64(firstPosition), nodes])
                 }
                 let delete = try db.prepare("DELETE FROM ledger_outbox WHERE id = ?")
                 for id in outboxIDs { try delete.run([id]) }

@@ -102,6 +102,40 @@ public struct SecurityRecord: Sendable, Equatable, Codable {
     }
 }
 
+/// One agent's batch for `ServerStore.ingest`.
+public struct IngestBatch: Sendable {
+    public var events: [Event]
+    /// The exact JSON text stored (and archived) for each event.
+    public var json: [String]
+    public var host: Device
+    public var receivedAt: Int64
+    /// Called inside the transaction with the indexes of the events that were new; returns the alerts to store
+    /// and, for each, its ledger entry.
+    public var detect: @Sendable ([Int]) -> (alerts: [AlertDraft], alertEntries: [[UInt8]])
+
+    public init(
+        events: [Event], json: [String], host: Device, receivedAt: Int64,
+        detect: @escaping @Sendable ([Int]) -> (alerts: [AlertDraft], alertEntries: [[UInt8]]) = { _ in ([], []) }
+    ) {
+        precondition(events.count == json.count, "one JSON text per event")
+        self.events = events
+        self.json = json
+        self.host = host
+        self.receivedAt = receivedAt
+        self.detect = detect
+    }
+}
+
+extension ServerStore {
+    /// One batch in its own transaction.
+    public func ingest(
+        _ events: [Event], json: [String], host: Device, receivedAt: Int64,
+        detect: @escaping @Sendable ([Int]) -> (alerts: [AlertDraft], alertEntries: [[UInt8]])
+    ) throws -> InsertResult {
+        try ingest([IngestBatch(events: events, json: json, host: host, receivedAt: receivedAt, detect: detect)])[0]
+    }
+}
+
 /// Everything the server keeps besides events: agents, enrollment tokens, alerts, the ledger and its outbox,
 /// the security log, keys, and the job lock. Both engines implement it with the same behaviour (one
 /// conformance suite).
@@ -117,13 +151,11 @@ public protocol ServerStore: EventStore {
     func revokeAgent(id: String, at: Int64) throws -> Bool
 
     // MARK: Ingest
-    /// In one transaction: stores the events (discarding ids the host already sent), calls `detect` with the
-    /// indexes of the new ones, stores or merges the alerts it returns, and queues ledger entries for every
-    /// new event and alert. Returns when all of it is durable.
-    func ingest(
-        _ events: [Event], json: [String], host: Device, receivedAt: Int64,
-        detect: @Sendable ([Int]) -> (alerts: [AlertDraft], alertEntries: [[UInt8]])
-    ) throws -> InsertResult
+    /// In one transaction, for each batch: stores the events (discarding ids the host already sent), calls its
+    /// `detect` with the indexes of the new ones, stores or merges the alerts it returns, and queues ledger
+    /// entries for every new event and alert. Returns when all of it is durable. Several agents' batches share
+    /// one transaction (group commit): one sync to disk for all of them.
+    func ingest(_ batches: [IngestBatch]) throws -> [InsertResult]
     func alerts(limit: Int) throws -> [AlertRecord]
 
     // MARK: Ledger

@@ -16,6 +16,10 @@ enum Benchmarks {
         ("rules", "Sigma detection events/s with all SigmaHQ Linux rules and the built-in ruleset", rules),
         ("ledger", "Merkle archive appends/s (memory, durable), proof µs at 1e6/1e7, verify of 1e6", ledger),
         ("fim", "FIM: generate/mutate the seeded benchmark tree, or time one in-process scan", fim),
+        (
+            "server", "server end to end: 1,000 agents over keep-alive sockets, events/s, p99 ack, raw insert rate",
+            server
+        ),
     ]
 
     /// Median of `runs` measurements of `body`, in seconds.
