@@ -86,7 +86,7 @@ let package = Package(
                 "VigilServer", "VigilAgent", "VigilStore", "VigilHTTP", "VigilRules", "VigilLedger", "VigilCrypto",
                 "VigilTestSupport",
             ]),
-        .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
+        .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilStore", "VigilTestSupport"]),
         .testTarget(
             name: "VigilVulnTests",
             dependencies: ["VigilVuln", "VigilVulnIndex", "VigilStore", "VigilCLI", "VigilTestSupport"],
