@@ -22,9 +22,13 @@ public struct TLSIdentity: Sendable {
     /// - Throws: `CryptoError` if OpenSSL fails or a name cannot go in a certificate.
     public static func selfSigned(dnsNames: [String], ipAddresses: [String], days: Int = 825) throws -> TLSIdentity {
         for name in dnsNames + ipAddresses where name.isEmpty || name.contains(where: { $0 == "," || $0 == "\n" }) {
-            throw CryptoError(code: "tls.name", message: "a certificate name must be non-empty without commas or newlines: '\(name)'")
+            throw CryptoError(
+                code: "tls.name",
+                message: "a certificate name must be non-empty without commas or newlines: '\(name)'")
         }
-        guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nil) else { throw CryptoError.openssl("EVP_PKEY_CTX_new_id") }
+        guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nil) else {
+            throw CryptoError.openssl("EVP_PKEY_CTX_new_id")
+        }
         defer { EVP_PKEY_CTX_free(context) }
         var key: OpaquePointer?
         guard EVP_PKEY_keygen_init(context) == 1,
@@ -84,7 +88,9 @@ public struct TLSIdentity: Sendable {
             return PEM_read_bio_X509(bio, nil, nil, nil)
         }
         guard let certificate else {
-            throw CryptoError(code: "tls.no-certificate", message: "the file holds no PEM certificate (-----BEGIN CERTIFICATE-----); check --tls-cert")
+            throw CryptoError(
+                code: "tls.no-certificate",
+                message: "the file holds no PEM certificate (-----BEGIN CERTIFICATE-----); check --tls-cert")
         }
         defer { X509_free(certificate) }
         let length = i2d_X509(certificate, nil)

@@ -231,7 +231,8 @@ enum BatchDecoder {
         for (index, event) in events.enumerated() {
             let at = "event \(index + 1)"
             guard !event.id.isEmpty, event.id.utf8.count <= 256 else {
-                throw HTTPError(status: 400, code: "invalid-event", message: "\(at): metadata.uid must be 1 to 256 bytes")
+                throw HTTPError(
+                    status: 400, code: "invalid-event", message: "\(at): metadata.uid must be 1 to 256 bytes")
             }
             guard event.time >= earliest, event.time <= latest else {
                 throw HTTPError(
