@@ -177,6 +177,17 @@ enum ServerStoreConformance {
             return
         }
         defer { cluster.stop() }
-        try ServerStoreConformance.check(try PostgresEventStore(conninfo: cluster.conninfo))
+        let store = try PostgresEventStore(conninfo: cluster.conninfo)
+        try ServerStoreConformance.check(store)
+        // The server ends the store's sessions (a restart, a failover): the next call fails, the one after works.
+        let admin = try PostgresConnection(cluster.conninfo)
+        let killed = try admin.query(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                + "AND backend_type = 'client backend'")
+        #expect(killed.first?.first == "2")
+        #expect(throws: StoreError.self) { try store.eventCount() }
+        #expect(try store.eventCount() == 0)
+        #expect(throws: StoreError.self) { try store.agent(id: "a2") }
+        #expect(try store.agent(id: "a2")?.hostUID == "m2")
     }
 }
