@@ -47,7 +47,9 @@ let package = Package(
         .target(name: "VigilLedger", dependencies: ["VigilCore", "VigilCrypto"]),
         // Wiring: the agent and the server.
         .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem"]),
-        .target(name: "VigilServer", dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP"]),
+        .target(
+            name: "VigilServer",
+            dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP", "VigilRules", "VigilLedger"]),
         // Detection: Sigma rules, correlations, the field table, the syslog/auth-log parser.
         .target(name: "VigilRules", dependencies: ["VigilCore", "VigilYAML"]),
         // File integrity monitoring: attribute table, configuration, baseline, scan and diff.
@@ -80,8 +82,11 @@ let package = Package(
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilTestSupport"]),
         .testTarget(
             name: "VigilServerTests",
-            dependencies: ["VigilServer", "VigilAgent", "VigilStore", "VigilHTTP", "VigilTestSupport"]),
-        .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"]),
+            dependencies: [
+                "VigilServer", "VigilAgent", "VigilStore", "VigilHTTP", "VigilRules", "VigilLedger", "VigilCrypto",
+                "VigilTestSupport",
+            ]),
+        .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilStore", "VigilTestSupport"]),
         .testTarget(
             name: "VigilVulnTests",
             dependencies: ["VigilVuln", "VigilVulnIndex", "VigilStore", "VigilCLI", "VigilTestSupport"],

@@ -16,6 +16,10 @@
 #include <openssl/pem.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+/* Self-signed TLS certificates for the server (VigilCrypto.TLSIdentity): X509v3 extensions, EC keys. */
+#include <openssl/x509v3.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
 
 /// OPENSSL_free is a function-like macro (it passes __FILE__/__LINE__ to CRYPTO_free).
 static inline void vigil_openssl_free(void *pointer) {

@@ -5,6 +5,10 @@ import VigilHTTP
 import VigilServer
 import VigilStore
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 extension Commands {
     static var up: CommandSpec {
         CommandSpec(
@@ -28,15 +32,19 @@ extension Commands {
                 try FileManager.default.createDirectory(
                     atPath: data, withIntermediateDirectories: true,
                     attributes: [.posixPermissions: 0o700])
-                let token = try ServiceOptions.agentToken(at: "\(data)/agent.token", create: true)
-                let store = try SQLiteEventStore(path: "\(data)/vigil.db")
-                let server = Server(
-                    configuration: .init(http: .init(host: host, port: port), agentToken: token), store: store)
+                let (store, lock) = try openServerStore("sqlite:\(data)/vigil.db", data: data)
+                let server = try Server(
+                    configuration: .init(http: .init(host: host, port: port)),
+                    store: store, rules: try loadServerRules(nil), jobLock: lock)
                 try server.start()
                 let firstAdmin = try server.authenticator.createFirstAdminIfNone()
                 let urlHost = host.contains(":") ? "[\(host)]" : host
                 let url = "http://\(urlHost):\(server.port)/"
-                let agent = Agent(configuration: .init(server: URL(string: url)!, token: token))
+                // The in-process agent enrolls over loopback like any other, with a one-use token.
+                let facts = HostFacts.read()
+                let credential = try await enrollLocalAgent(
+                    server: server, url: URL(string: url)!, host: facts.device)
+                let agent = Agent(configuration: .init(server: URL(string: url)!, token: credential), host: facts)
                 let agentTask = Task { await agent.run() }
                 Output.out(
                     """
@@ -63,5 +71,31 @@ extension Commands {
                 server.stop()
                 return 0
             })
+    }
+
+    /// Creates a one-use enrollment token and enrolls `host` with it; returns `agent_id.secret`.
+    static func enrollLocalAgent(server: Server, url: URL, host: Device) async throws -> String {
+        guard host.uid != nil else {
+            throw CLIError("this host has no /etc/machine-id; the agent cannot enroll (run systemd-machine-id-setup)")
+        }
+        let token = try server.agents.createToken(uses: 1, expiresAt: SystemClock().nowMilliseconds() + 60_000)
+        struct Body: Encodable {
+            var token: String
+            var host: Device
+        }
+        struct Reply: Decodable {
+            var agent_id: String
+            var secret: String
+        }
+        var request = URLRequest(url: url.appendingPathComponent("api/v1/agents/enroll"))
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSON.encoder().encode(Body(token: token, host: host))
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard (response as? HTTPURLResponse)?.statusCode == 201 else {
+            throw CLIError("the local agent could not enroll: \(String(decoding: data, as: UTF8.self))")
+        }
+        let reply = try JSONDecoder().decode(Reply.self, from: data)
+        return "\(reply.agent_id).\(reply.secret)"
     }
 }

@@ -16,12 +16,21 @@ public final class HTTPServer: @unchecked Sendable {
         /// Seconds a connection may stay idle.
         public var connectionTimeout: Int
         public var connectionLimit: Int
+        /// HTTPS with this certificate and key (PEM), through libmicrohttpd's GnuTLS; nil serves plain HTTP.
+        public var tls: (certificatePEM: String, privateKeyPEM: String)?
+        /// One thread per connection instead of a pool (`threads` is then ignored): for handlers that block
+        /// until a shared write is durable (group commit), so one waiting request never holds up the other
+        /// connections a pool thread would multiplex. Bounded by `connectionLimit`.
+        public var threadPerConnection: Bool
 
         public init(
             host: String = "127.0.0.1", port: UInt16 = 8470, maxBodyBytes: Int = 16 << 20,
             threads: Int = max(2, ProcessInfo.processInfo.activeProcessorCount),
-            connectionTimeout: Int = 30, connectionLimit: Int = 1024
+            connectionTimeout: Int = 30, connectionLimit: Int = 1024,
+            tls: (certificatePEM: String, privateKeyPEM: String)? = nil, threadPerConnection: Bool = false
         ) {
+            self.tls = tls
+            self.threadPerConnection = threadPerConnection
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
@@ -35,6 +44,11 @@ public final class HTTPServer: @unchecked Sendable {
     let handler: @Sendable (HTTPRequest) -> HTTPResponse
     private let daemon = Mutex<OpaquePointer?>(nil)
     private let boundPort = Atomic<UInt16>(0)
+    /// The PEM and priority strings handed to libmicrohttpd (freed after the daemon stops).
+    nonisolated(unsafe) private var tlsStrings: [UnsafeMutablePointer<CChar>?] = []
+
+    /// GnuTLS priorities: TLS 1.2 and 1.3 only, GnuTLS's secure defaults otherwise.
+    static let tlsPriorities = "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
 
     /// A server that answers every request with `handler` (usually `router.respond(to:)`).
     public init(configuration: Configuration, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
@@ -57,15 +71,36 @@ public final class HTTPServer: @unchecked Sendable {
             precondition(current == nil, "HTTPServer.start called twice")
             var storage = sockaddr_storage()
             let family = try Self.fill(&storage, host: configuration.host, port: configuration.port)
-            var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_TURBO.rawValue
+            var flags =
+                configuration.threadPerConnection
+                ? MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_THREAD_PER_CONNECTION.rawValue
+                    | MHD_USE_POLL.rawValue
+                : MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_TURBO.rawValue
             if family == AF_INET6 { flags |= MHD_USE_IPv6.rawValue }
-            var options: [MHD_OptionItem] = [
-                MHD_OptionItem(option: .THREAD_POOL_SIZE, value: configuration.threads, ptr_value: nil),
-                MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: configuration.connectionTimeout, ptr_value: nil),
-                MHD_OptionItem(option: .CONNECTION_LIMIT, value: configuration.connectionLimit, ptr_value: nil),
-                MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: 128 * 1024, ptr_value: nil),
-                MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
-            ]
+            // libmicrohttpd reads the PEM during MHD_start_daemon; the copies live as long as the daemon.
+            var tlsOptions: [MHD_OptionItem] = []
+            if let tls = configuration.tls {
+                flags |= MHD_USE_TLS.rawValue
+                let texts: [String] = [tls.privateKeyPEM, tls.certificatePEM, Self.tlsPriorities]
+                let strings = texts.map { strdup($0) }
+                tlsStrings = strings
+                tlsOptions = [
+                    MHD_OptionItem(option: .HTTPS_MEM_KEY, value: 0, ptr_value: UnsafeMutableRawPointer(strings[0])),
+                    MHD_OptionItem(option: .HTTPS_MEM_CERT, value: 0, ptr_value: UnsafeMutableRawPointer(strings[1])),
+                    MHD_OptionItem(
+                        option: .HTTPS_PRIORITIES, value: 0, ptr_value: UnsafeMutableRawPointer(strings[2])),
+                ]
+            }
+            var options: [MHD_OptionItem] =
+                tlsOptions + [
+                    MHD_OptionItem(
+                        option: .THREAD_POOL_SIZE, value: configuration.threadPerConnection ? 0 : configuration.threads,
+                        ptr_value: nil),
+                    MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: configuration.connectionTimeout, ptr_value: nil),
+                    MHD_OptionItem(option: .CONNECTION_LIMIT, value: configuration.connectionLimit, ptr_value: nil),
+                    MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: 128 * 1024, ptr_value: nil),
+                    MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
+                ]
             let context = Unmanaged.passUnretained(self).toOpaque()
             let started = withUnsafeMutablePointer(to: &storage) { address in
                 address.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
@@ -78,7 +113,7 @@ public final class HTTPServer: @unchecked Sendable {
             }
             guard let started else {
                 throw HTTPServerError(
-                    code: "http.listen",
+                    code: configuration.tls == nil ? "http.listen" : "http.listen-tls",
                     message:
                         "cannot listen on \(configuration.host):\(configuration.port); the port may be in use (choose another with --listen) or the address is not on this host"
                 )
@@ -97,7 +132,10 @@ public final class HTTPServer: @unchecked Sendable {
         if let running { MHD_stop_daemon(running) }
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        tlsStrings.forEach { free($0) }
+    }
 
     static func fill(_ storage: inout sockaddr_storage, host: String, port: UInt16) throws -> Int32 {
         var v4 = in_addr()

@@ -23,15 +23,6 @@ struct API: Sendable {
         addPeopleRoutes(to: &router)
         addReadRoutes(to: &router)
         addAlertRoutes(to: &router)
-        router.add("POST", "/api/v1/events", .submitEvents) { context in
-            let now = clock.nowMilliseconds()
-            let batch = try Server.decodeBatch(context.request, configuration: configuration, now: now)
-            let result = try store.insert(batch.events, host: batch.host, receivedAt: now)
-            metrics.increment("vigil_events_ingested_total", by: Double(result.inserted))
-            metrics.increment("vigil_events_duplicate_total", by: Double(result.duplicates))
-            context.outcome = "stored \(result.inserted), duplicates \(result.duplicates)"
-            return .json(BatchAcknowledgement(accepted: result.inserted, duplicates: result.duplicates))
-        }
         router.add("GET", "/metrics", .readMetrics) { context in
             context.read = "metrics"
             return .text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")

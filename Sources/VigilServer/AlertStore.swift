@@ -78,36 +78,46 @@ public struct AlertStore: Sendable {
     public static let statuses = ["open", "acknowledged", "resolved"]
 
     static let columns = """
-        alerts.id, alerts.rule_id, alerts.rule_title, alerts.level, alerts.host_id, hosts.hostname,
-        alerts.event_uid, alerts.time, alerts.status, alerts.dedup_key, alerts.repeat_count, alerts.matched_fields,
+        alerts.id, alerts.rule_id, alerts.rule_title, alerts.level, hosts.id, hosts.hostname,
+        alerts.event_uids, alerts.time, alerts.status, alerts.dedup_key, alerts.repeat_count, alerts.fields,
         alerts.acknowledged_by, alerts.acknowledged_at, alerts.resolved_by, alerts.resolved_at, alerts.comment
         """
 
     static func record(_ row: [String?]) -> AlertRecord {
         AlertRecord(
             id: Int64(row[0] ?? "") ?? 0, ruleID: row[1] ?? "", ruleTitle: row[2] ?? "", level: row[3] ?? "",
-            hostID: row[4].flatMap { Int64($0) }, hostname: row[5], eventUID: row[6], time: Int64(row[7] ?? "") ?? 0,
+            hostID: row[4].flatMap { Int64($0) }, hostname: row[5], eventUID: firstUID(row[6]),
+            time: Int64(row[7] ?? "") ?? 0,
             status: row[8] ?? "", dedupKey: row[9] ?? "", repeatCount: Int(row[10] ?? "") ?? 1,
             matchedFields: row[11] ?? "{}", acknowledgedBy: row[12], acknowledgedAt: row[13].flatMap { Int64($0) },
             resolvedBy: row[14], resolvedAt: row[15].flatMap { Int64($0) }, comment: row[16])
     }
 
-    /// Inserts an alert (the detector's job on the ingest branch; used here by tests and notifiers).
+    /// The first event of an alert: `event_uids` holds the JSON array of the events that raised it.
+    static func firstUID(_ text: String?) -> String? {
+        guard let text else { return nil }
+        guard let uids = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else { return text }
+        return uids.first
+    }
+
+    /// Inserts an alert (ingest's detector writes its own; this one serves tests and tools).
     @discardableResult
     public func insert(
         ruleID: String, ruleTitle: String, level: String, hostUID: String?, eventUID: String?, time: Int64,
         dedupKey: String, matchedFields: String
     ) throws -> Int64 {
-        try store.withSQL { db in
+        let uids = try JSON.line(eventUID.map { [$0] } ?? [])
+        return try store.withSQL { db in
             Int64(
                 try db.scalar(
                     """
-                    INSERT INTO alerts (rule_id, rule_title, level, host_id, event_uid, time, dedup_key, matched_fields)
-                    VALUES (?, ?, ?, (SELECT id FROM hosts WHERE uid = ?), ?, ?, ?, ?) RETURNING id
+                    INSERT INTO alerts (rule_id, rule_title, level, host_uid, event_uids, last_event_uids, time,
+                        last_time, dedup_key, fields)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                     """,
                     [
-                        .text(ruleID), .text(ruleTitle), .text(level), hostUID.sqlValue, eventUID.sqlValue,
-                        .integer(time), .text(dedupKey), .text(matchedFields),
+                        .text(ruleID), .text(ruleTitle), .text(level), .text(hostUID ?? ""), .text(uids),
+                        .text(uids), .integer(time), .integer(time), .text(dedupKey), .text(matchedFields),
                     ]) ?? "") ?? 0
         }
     }
@@ -141,7 +151,7 @@ public struct AlertStore: Sendable {
         }
         values += [.integer(Int64(filter.limit)), .integer(Int64(filter.offset))]
         let sql = """
-            SELECT \(Self.columns) FROM alerts LEFT JOIN hosts ON hosts.id = alerts.host_id
+            SELECT \(Self.columns) FROM alerts LEFT JOIN hosts ON hosts.uid = alerts.host_uid
             \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "))
             ORDER BY alerts.time DESC, alerts.id DESC LIMIT ? OFFSET ?
             """
@@ -152,7 +162,7 @@ public struct AlertStore: Sendable {
         try store.withSQL { db in
             guard
                 let row = try db.query(
-                    "SELECT \(Self.columns) FROM alerts LEFT JOIN hosts ON hosts.id = alerts.host_id WHERE alerts.id = ?",
+                    "SELECT \(Self.columns) FROM alerts LEFT JOIN hosts ON hosts.uid = alerts.host_uid WHERE alerts.id = ?",
                     [.integer(id)]
                 ).first
             else { return nil }

@@ -180,17 +180,30 @@ public final class PostgresConnection {
             let primary =
                 PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
                 ?? Self.message(PQerrorMessage(handle))
+            // A session the server ended (restart, failover, terminated backend): this statement fails, and the
+            // connection is re-established (PQreset) so the next one works; callers retry the whole transaction.
+            if PQstatus(handle) == CONNECTION_BAD { reconnect() }
             throw StoreError(
                 code: "postgres.\(state)", message: "\(what) on \(target) failed: \(primary) (SQLSTATE \(state))")
         }
     }
 
+    /// Re-opens a broken connection with the same parameters and session settings.
+    func reconnect() {
+        PQreset(handle)
+        if PQstatus(handle) == CONNECTION_OK {
+            PQclear(PQexec(handle, "SET client_min_messages = warning"))
+        }
+    }
+
     func lostConnection() -> StoreError {
-        StoreError(
+        let error = StoreError(
             code: "postgres.connection",
             message:
                 "the connection to PostgreSQL at \(target) failed: \(Self.message(PQerrorMessage(handle))); check that the server is up"
         )
+        if PQstatus(handle) == CONNECTION_BAD { reconnect() }
+        return error
     }
 
     static func message(_ pointer: UnsafePointer<CChar>?) -> String {

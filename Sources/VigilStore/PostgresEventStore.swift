@@ -40,8 +40,7 @@ public final class PostgresEventStore: EventStore {
                 CREATE INDEX events_time ON events (time DESC);
                 CREATE INDEX events_class_time ON events (class_uid, time DESC);
                 """),
-        // placeholder: replaced by the ingest branch's migration 2 at merge
-        ServerSchema.alertsPlaceholderPostgres,
+        Migration(version: 2, name: "agents, enrollment, alerts, ledger, security log", sql: serverSchema),
         ServerSchema.people(.postgres),
         dashboardMigration,
     ]
@@ -51,12 +50,18 @@ public final class PostgresEventStore: EventStore {
     static let dayMilliseconds: Int64 = 86_400_000
 
     let connection: Mutex<PostgresConnection>
+    /// A second connection for lookups on the request path (agent credentials), beside write transactions.
+    let reader: Mutex<PostgresConnection>
+    /// The conninfo, for the job lock's own connection.
+    public let conninfo: String
 
     /// Connects and brings the schema up to date.
     /// - Throws: `StoreError` for connection failures and for a database migrated by a newer Vigil.
     public init(conninfo: String) throws {
         let connection = try PostgresConnection(conninfo)
         try Self.migrate(connection)
+        self.conninfo = conninfo
+        reader = Mutex(try PostgresConnection(conninfo))
         self.connection = Mutex(connection)
     }
 

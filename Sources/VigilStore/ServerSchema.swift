@@ -1,58 +1,6 @@
-/// The server's tables after events: alerts (migration 2) and people (migration 3), for both engines.
-///
-/// Migration 2 here is a placeholder: replaced by the ingest branch's migration 2 at merge. It creates only
-/// the `alerts` columns the read API and alert life cycle rely on (agreed with the ingest branch).
+/// The people tables (migration 3, after the ingest tables of migration 2), for both engines, and the alert
+/// life-cycle columns the triage API adds to migration 2's `alerts`.
 public enum ServerSchema {
-    // placeholder: replaced by the ingest branch's migration 2 at merge
-    public static let alertsPlaceholderSQLite = Migration(
-        version: 2, name: "alerts (placeholder)",
-        sql: """
-            CREATE TABLE alerts (
-                id INTEGER PRIMARY KEY,
-                rule_id TEXT NOT NULL,
-                rule_title TEXT NOT NULL,
-                level TEXT NOT NULL,
-                host_id INTEGER REFERENCES hosts(id),
-                event_uid TEXT,
-                time INTEGER NOT NULL,
-                status TEXT NOT NULL DEFAULT 'open',
-                dedup_key TEXT NOT NULL,
-                repeat_count INTEGER NOT NULL DEFAULT 1,
-                matched_fields TEXT NOT NULL DEFAULT '{}',
-                acknowledged_by TEXT,
-                acknowledged_at INTEGER,
-                resolved_by TEXT,
-                resolved_at INTEGER,
-                comment TEXT
-            );
-            CREATE INDEX alerts_time ON alerts (time DESC);
-            """)
-
-    // placeholder: replaced by the ingest branch's migration 2 at merge
-    public static let alertsPlaceholderPostgres = Migration(
-        version: 2, name: "alerts (placeholder)",
-        sql: """
-            CREATE TABLE alerts (
-                id BIGSERIAL PRIMARY KEY,
-                rule_id TEXT NOT NULL,
-                rule_title TEXT NOT NULL,
-                level TEXT NOT NULL,
-                host_id BIGINT REFERENCES hosts(id),
-                event_uid TEXT,
-                time BIGINT NOT NULL,
-                status TEXT NOT NULL DEFAULT 'open',
-                dedup_key TEXT NOT NULL,
-                repeat_count INTEGER NOT NULL DEFAULT 1,
-                matched_fields TEXT NOT NULL DEFAULT '{}',
-                acknowledged_by TEXT,
-                acknowledged_at BIGINT,
-                resolved_by TEXT,
-                resolved_at BIGINT,
-                comment TEXT
-            );
-            CREATE INDEX alerts_time ON alerts (time DESC);
-            """)
-
     /// Users, sessions, API tokens, the access log, alert comments and notification deliveries.
     /// `access_log.id` only grows (AUTOINCREMENT / a sequence taken under a lock at insert) so a drain job
     /// can append rows to the ledger in id order; rows are never updated or deleted by the server.
@@ -112,6 +60,11 @@ public enum ServerSchema {
                     outcome TEXT
                 );
                 CREATE INDEX access_log_time ON access_log (time DESC);
+                ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+                ALTER TABLE alerts ADD COLUMN acknowledged_at \(big);
+                ALTER TABLE alerts ADD COLUMN resolved_by TEXT;
+                ALTER TABLE alerts ADD COLUMN resolved_at \(big);
+                ALTER TABLE alerts ADD COLUMN comment TEXT;
                 CREATE TABLE alert_comments (
                     id \(id),
                     alert_id \(big) NOT NULL REFERENCES alerts(id),

@@ -18,6 +18,10 @@ enum Benchmarks {
         ("ledger", "Merkle archive appends/s (memory, durable), proof µs at 1e6/1e7, verify of 1e6", ledger),
         ("fim", "FIM: generate/mutate the seeded benchmark tree, or time one in-process scan", fim),
         ("dashboard", "dashboard pages' server time over a seeded SQLite store (1e6 events), query plans", dashboard),
+        (
+            "server", "server end to end: 1,000 agents over keep-alive sockets, events/s, p99 ack, raw insert rate",
+            server
+        ),
     ]
 
     /// Median of `runs` measurements of `body`, in seconds.

@@ -30,8 +30,8 @@ extension Benchmarks {
             events: 100_000, rounds: 2, directory: (path as NSString).deletingLastPathComponent, now: now)
         print("hosts \(try store.hosts().count) hosts")
 
-        let server = Server(
-            configuration: .init(http: .init(port: 0, threads: 2), agentToken: "bench-\(UUID().uuidString)"),
+        let server = try Server(
+            configuration: .init(http: .init(port: 0, threads: 2)),
             store: store, clock: FakeClock(milliseconds: now))
         try server.start()
         defer { server.stop() }

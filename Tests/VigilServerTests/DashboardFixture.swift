@@ -29,10 +29,10 @@ final class DashboardFixture: @unchecked Sendable {
         clock = FakeClock(milliseconds: Self.now)
         var people = PeoplePolicy()
         people.passwordCost = PasswordHash(logN: 4, r: 8, p: 1)
-        server = Server(
+        server = try Server(
             configuration: .init(
                 http: .init(port: 0, maxBodyBytes: 1 << 20, threads: 2, connectionTimeout: 10),
-                agentToken: "dashboard-test-token", people: people),
+                people: people),
             store: store, clock: clock)
         try server.start()
         let created = try server.authenticator.addUser(name: Self.userName, role: .analyst, password: Self.password)

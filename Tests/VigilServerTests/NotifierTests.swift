@@ -9,7 +9,7 @@ import VigilTestSupport
 
 /// Notifiers against real local listeners: a libmicrohttpd webhook receiver, UDP and TCP syslog sockets, a file.
 @Suite struct NotifierTests {
-    static func setup() throws -> (SQLiteEventStore, AlertStore, AlertRecord) {
+    static func setup() throws -> (SQLiteEventStore, AlertStore, VigilServer.AlertRecord) {
         let store = try SQLiteEventStore(database: try .inMemory())
         _ = try store.insert([], host: Device(hostname: "web-01", uid: "m-web"), receivedAt: 1)
         let alerts = AlertStore(store: store)

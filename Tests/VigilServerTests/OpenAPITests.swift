@@ -9,8 +9,8 @@ import VigilStore
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Documentation/openapi.yaml").path
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
-        let server = Server(
-            configuration: .init(agentToken: "x"), store: try SQLiteEventStore(database: try .inMemory()))
+        let server = try Server(
+            configuration: .init(), store: try SQLiteEventStore(database: try .inMemory()))
         for route in server.routes where !route.page && !route.pattern.hasPrefix("/static/") {
             let documented = route.pattern.split(separator: "/").map {
                 $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0)

@@ -15,10 +15,11 @@ enum Engine: String, CustomTestStringConvertible, Sendable {
 
 /// A live server on port 0 with a fake clock, a cheap scrypt cost, and helpers to sign people in.
 final class PeopleFixture: @unchecked Sendable {
-    static let agentToken = "agent-token-0123456789"
+    /// `agent_id.secret` of an enrolled agent: it may send events and nothing else.
+    private(set) var agentToken = ""
     static let start: Int64 = 1_764_787_800_000
     let clock = FakeClock(milliseconds: PeopleFixture.start)
-    let store: any EventStore
+    let store: any ServerStore
     let server: Server
     let cluster: PostgresCluster?
     let directory: String?
@@ -41,18 +42,19 @@ final class PeopleFixture: @unchecked Sendable {
         }
     }
 
-    init(store: any EventStore, cluster: PostgresCluster?, directory: String?, secureCookies: Bool = false) throws {
+    init(store: any ServerStore, cluster: PostgresCluster?, directory: String?, secureCookies: Bool = false) throws {
         self.store = store
         self.cluster = cluster
         self.directory = directory
         var policy = PeoplePolicy()
         policy.passwordCost = PasswordHash(logN: 4, r: 8, p: 1)
-        server = Server(
+        server = try Server(
             configuration: .init(
-                http: .init(port: 0, threads: 2, connectionTimeout: 10), agentToken: Self.agentToken, people: policy,
+                http: .init(port: 0, threads: 2, connectionTimeout: 10), people: policy,
                 secureCookies: secureCookies),
             store: store, clock: clock)
         try server.start()
+        agentToken = try ServerFixture.enroll(server, Device(hostname: "people-host", uid: "people-host-id"))
     }
 
     deinit {

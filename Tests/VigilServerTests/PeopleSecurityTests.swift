@@ -42,6 +42,7 @@ enum PeopleChecks {
             publicRoutes == [
                 "GET /healthz", "GET /static/vigil.css", "GET /static/vigil.js", "GET /static/favicon.svg",
                 "GET /login", "POST /login", "POST /api/v1/session",
+                "GET /api/v1/tls/certificate", "POST /api/v1/agents/enroll",
             ])
         for route in f.server.routes where route.permission != .public {
             let response = try f.request(
@@ -68,7 +69,7 @@ enum PeopleChecks {
     static func agentCannotReadTheAPI(_ f: PeopleFixture) throws {
         for route in f.server.routes where ![Permission.public, .submitEvents].contains(route.permission) {
             let response = try f.request(
-                route.method, concrete(route.pattern), bearer: PeopleFixture.agentToken,
+                route.method, concrete(route.pattern), bearer: f.agentToken,
                 json: route.method == "GET" ? nil : "{}")
             #expect(response.status == 403, "\(route.method) \(route.pattern)")
         }
@@ -98,7 +99,9 @@ enum PeopleChecks {
             ruleID: "r1", ruleTitle: "t", level: "high", hostUID: nil, eventUID: nil, time: PeopleFixture.start,
             dedupKey: "k", matchedFields: "{}")
         let own: Set<String> = ["POST /api/v1/session", "DELETE /api/v1/session", "POST /logout", "POST /login"]
-        for route in f.server.routes where route.method != "GET" && !own.contains("\(route.method) \(route.pattern)") {
+        for route in f.server.routes
+        where route.method != "GET" && route.permission != .public && !own.contains("\(route.method) \(route.pattern)")
+        {
             let response = try f.request(
                 route.method, concrete(route.pattern).replacingOccurrences(of: "/1", with: "/\(alert)"),
                 session: session, json: #"{"comment":"x","name":"n","role":"admin","password":"abcdefghij12345"}"#)

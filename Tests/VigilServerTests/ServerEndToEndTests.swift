@@ -11,26 +11,39 @@ import VigilTestSupport
 /// A real server on port 0 with an SQLite store in a temporary directory, fed by the agent's `Shipper`
 /// and by raw requests.
 final class ServerFixture: Sendable {
-    static let token = "agent-token-0123456789"
+    /// Stands for "this fixture's agent credential" in `post`'s default argument.
+    static let agentPlaceholder = "<the fixture's agent>"
+    /// The API credential the fixture's authenticator accepts (users and API tokens are another module's).
+    static let apiToken = "test-api-token-0123456789"
     static let now: Int64 = 1_764_787_800_000
+    static let host = Device(hostname: "web-01", uid: "machine-web-01", os: "Debian GNU/Linux 12")
     let directory: URL
     let store: SQLiteEventStore
     let server: Server
     /// An analyst API token: the agent credential cannot read the API.
     let reader: String
+    /// `agent_id.secret` of an agent enrolled for `host`.
+    let token: String
 
-    init(maxBatchEvents: Int = 50, maxBatchBytes: Int = 1 << 20) throws {
+    init(
+        maxBatchEvents: Int = 50, maxBatchBytes: Int = 1 << 20, agentRate: Double = 1000, agentBurst: Double = 1000
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try SQLiteEventStore(path: directory.appendingPathComponent("vigil.db").path)
-        server = Server(
+        server = try Server(
             configuration: .init(
                 http: .init(port: 0, maxBodyBytes: 4 << 20, threads: 2, connectionTimeout: 10),
-                agentToken: Self.token, maxBatchBytes: maxBatchBytes, maxBatchEvents: maxBatchEvents),
-            store: store, clock: FakeClock(milliseconds: Self.now))
+                limits: IngestLimits(maxBatchBytes: maxBatchBytes, maxBatchEvents: maxBatchEvents),
+                agentRate: agentRate, agentBurst: agentBurst,
+                checkpointSeconds: 0, jobInterval: .milliseconds(20)),
+            store: store, rules: try BuiltinRules.ruleSet(),
+            jobLock: FileJobLock(path: directory.appendingPathComponent("jobs.lock").path),
+            clock: FakeClock(milliseconds: Self.now))
         try server.start()
         reader = try server.authenticator.createToken(name: "reader", role: .analyst, createdBy: "test", expiresAt: nil)
             .secret
+        token = try Self.enroll(server, Self.host)
     }
 
     deinit {
@@ -38,14 +51,35 @@ final class ServerFixture: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Enrolls an agent for `host` with a new one-use token; returns its credential.
+    func enroll(_ host: Device) throws -> String { try Self.enroll(server, host) }
+
+    static func enroll(_ server: Server, _ host: Device) throws -> String {
+        let enrollment = try server.agents.createToken(uses: 1, expiresAt: nil)
+        let response = try RawHTTPClient.request(
+            port: server.port, method: "POST", path: "/api/v1/agents/enroll",
+            headers: [("Content-Type", "application/json")],
+            body: Array(try JSON.encoder().encode(EnrollBody(token: enrollment, host: host))))
+        guard response.status == 201,
+            let reply = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: String],
+            let id = reply["agent_id"], let secret = reply["secret"]
+        else { throw RawHTTPError(description: "enrollment failed: \(response.status) \(response.text)") }
+        return "\(id).\(secret)"
+    }
+
+    struct EnrollBody: Encodable {
+        var token: String
+        var host: Device
+    }
+
     var port: UInt16 { server.port }
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
     func post(
-        _ body: [UInt8], token: String? = ServerFixture.token, headers: [(String, String)] = []
+        _ body: [UInt8], token: String? = ServerFixture.agentPlaceholder, headers: [(String, String)] = []
     ) throws -> RawHTTPResponse {
         var all = headers
-        if let token { all.append(("Authorization", "Bearer \(token)")) }
+        if let token { all.append(("Authorization", "Bearer \(token == Self.agentPlaceholder ? self.token : token)")) }
         if !all.contains(where: { $0.0 == "Content-Type" }) { all.append(("Content-Type", "application/json")) }
         return try RawHTTPClient.request(port: port, method: "POST", path: "/api/v1/events", headers: all, body: body)
     }
@@ -75,7 +109,7 @@ final class ServerFixture: Sendable {
 }
 
 @Suite struct ServerEndToEndTests {
-    static let host = Device(hostname: "web-01", uid: "machine-web-01", os: "Debian GNU/Linux 12")
+    static let host = ServerFixture.host
 
     static func event(
         _ id: String, cmd: String, time: Int64 = ServerFixture.now - 1000, path: String = "/usr/bin/x"
@@ -108,7 +142,7 @@ final class ServerFixture: Sendable {
                 Self.event("hostile-\(index)", cmd: "echo \(line)", time: ServerFixture.now - 2000 - Int64(index)))
         }
         events.append(Self.event("exe", cmd: "run", path: "/tmp/<b>bold</b>"))
-        let shipper = Shipper(server: fixture.url, token: ServerFixture.token, host: Self.host)
+        let shipper = Shipper(server: fixture.url, token: fixture.token, host: Self.host)
         shipper.enqueue(events)
         #expect(await shipper.flush())
         #expect(shipper.statistics.sent == events.count)
@@ -131,7 +165,7 @@ final class ServerFixture: Sendable {
         let files = try fixture.get("/api/v1/events?class_uid=1001")
         #expect(try ServerFixture.events(files).isEmpty)
         // The agent's own credential cannot read the API.
-        #expect(try fixture.get("/api/v1/events", token: ServerFixture.token).status == 403)
+        #expect(try fixture.get("/api/v1/events", token: fixture.token).status == 403)
 
         // The events page lists them HTML-escaped; no hostile markup survives.
         let page = try fixture.get("/events?class=1007")
@@ -168,8 +202,12 @@ final class ServerFixture: Sendable {
     @Test func theHostnameIsEscapedToo() throws {
         let fixture = try ServerFixture()
         let evil = Device(hostname: "<img src=x onerror=alert(1)>", uid: "evil-host")
-        #expect(try fixture.post(Self.batch([Self.event("h", cmd: "ls")], host: evil)).status == 200)
-        let html = try fixture.get("/").text
+        let token = try fixture.enroll(evil)
+        var event = Self.event("h", cmd: "ls")
+        event.device = evil
+        let posted = try fixture.post(Self.batch([event], host: evil), token: token)
+        #expect(posted.status == 200, "\(posted.text)")
+        let html = try fixture.get("/hosts").text
         #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;"))
         #expect(!html.contains("<img"))
     }
@@ -186,7 +224,7 @@ final class ServerFixture: Sendable {
         let post = try fixture.post(Self.batch([Self.event("a", cmd: "ls")]), token: nil, headers: headers)
         #expect(post.status == 401)
         #expect(ServerFixture.errorCode(post) == "unauthorized")
-        #expect(!post.text.contains(ServerFixture.token))
+        #expect(!post.text.contains(fixture.token))
         let get = try RawHTTPClient.request(port: fixture.port, path: "/api/v1/events", headers: headers)
         #expect(get.status == 401)
         #expect(try fixture.store.eventCount() == 0)
@@ -197,7 +235,7 @@ final class ServerFixture: Sendable {
         let fixture = try ServerFixture()
         let response = try fixture.post(
             Self.batch([Self.event("a", cmd: "ls")]), token: nil,
-            headers: [("Authorization", "bearer \(ServerFixture.token)")])
+            headers: [("Authorization", "bearer \(fixture.token)")])
         #expect(response.status == 200)
     }
 
@@ -286,7 +324,7 @@ final class ServerFixture: Sendable {
             try JSONDecoder().decode(BatchAcknowledgement.self, from: Data(again.body))
                 == .init(accepted: 0, duplicates: 7))
         // The shipper counts duplicates the server reports (a resend after a lost acknowledgement).
-        let shipper = Shipper(server: fixture.url, token: ServerFixture.token, host: Self.host)
+        let shipper = Shipper(server: fixture.url, token: fixture.token, host: Self.host)
         shipper.enqueue(Array(events.prefix(3)) + [Self.event("d-new", cmd: "new")])
         #expect(await shipper.flush())
         #expect(shipper.statistics.sent == 1)
@@ -310,9 +348,14 @@ final class ServerFixture: Sendable {
         let statuses = Mutex<[Int]>([])
         DispatchQueue.concurrentPerform(iterations: 16) { agent in
             let host = Device(hostname: "host-\(agent)", uid: "machine-\(agent)")
+            let credential = try? fixture.enroll(host)
             for round in 0..<3 {
-                let events = (0..<10).map { Self.event("a\(agent)-\(round)-\($0)", cmd: "cmd") }
-                let status = (try? fixture.post(Self.batch(events, host: host)))?.status ?? 0
+                let events = (0..<10).map {
+                    var event = Self.event("a\(agent)-\(round)-\($0)", cmd: "cmd")
+                    event.device = host
+                    return event
+                }
+                let status = (try? fixture.post(Self.batch(events, host: host), token: credential))?.status ?? 0
                 statuses.withLock { $0.append(status) }
             }
         }
@@ -344,7 +387,7 @@ final class ServerFixture: Sendable {
         var events = (0..<10).map { ServerEndToEndTests.event("r\($0)", cmd: "cmd \($0)") }
         // A host whose clock ran ahead: the server refuses this event whatever batch it is in.
         events[6] = ServerEndToEndTests.event("r6", cmd: "late", time: ServerFixture.now + 3 * 86_400_000)
-        let shipper = Shipper(server: fixture.url, token: ServerFixture.token, host: Self.host)
+        let shipper = Shipper(server: fixture.url, token: fixture.token, host: Self.host)
         shipper.enqueue(events)
         #expect(await shipper.flush())
         #expect(shipper.statistics.sent == 9)
@@ -359,7 +402,7 @@ final class ServerFixture: Sendable {
 
     @Test func aBatchOverTheServersEventLimitIsSplit() async throws {
         let fixture = try ServerFixture(maxBatchEvents: 4)
-        let shipper = Shipper(server: fixture.url, token: ServerFixture.token, host: Self.host, maxBatch: 10)
+        let shipper = Shipper(server: fixture.url, token: fixture.token, host: Self.host, maxBatch: 10)
         shipper.enqueue((0..<10).map { ServerEndToEndTests.event("s\($0)", cmd: "cmd \($0)") })
         #expect(await shipper.flush())
         #expect(shipper.statistics.sent == 10)
