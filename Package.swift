@@ -44,7 +44,9 @@ let package = Package(
         // Tamper-evident archive: RFC 9162 Merkle log, C2SP signed-note checkpoints.
         .target(name: "VigilLedger", dependencies: ["VigilCore", "VigilCrypto"]),
         // Wiring: the agent and the server.
-        .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem"]),
+        // The agent depends on VigilStore only for Zstd (batch compression) and on VigilCrypto for the pinned TLS
+        // client and Ed25519 policy signatures.
+        .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem", "VigilCrypto", "VigilStore"]),
         .target(name: "VigilServer", dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP"]),
         // Detection: Sigma rules, correlations, the field table, the syslog/auth-log parser.
         .target(name: "VigilRules", dependencies: ["VigilCore", "VigilYAML"]),
@@ -75,7 +77,9 @@ let package = Package(
         .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilTestSupport"]),
         .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilTestSupport"]),
-        .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilAgentTests",
+            dependencies: ["VigilAgent", "VigilCrypto", "VigilStore", "VigilHTTP", "VigilSystem", "VigilTestSupport"]),
         .testTarget(
             name: "VigilServerTests",
             dependencies: ["VigilServer", "VigilAgent", "VigilStore", "VigilHTTP", "VigilTestSupport"]),

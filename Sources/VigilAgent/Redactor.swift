@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// Masks card numbers and secrets in text before it is written or sent. The agent runs every command
 /// line, path and log line through one `Redactor`.
@@ -168,5 +169,54 @@ public struct Redactor: Sendable {
             sum += d
         }
         return sum % 10 == 0
+    }
+}
+
+extension Redactor {
+    /// `event` with every free-text field redacted: message, raw data, unmapped values, the command lines, names,
+    /// paths and lineage of the process and its parent (and the actor's process), file paths and names, and
+    /// endpoint host names and paths. Ids, numbers and enumerations are left as they are. The agent passes every
+    /// event through this before the spool, whichever sensor produced it.
+    public func redact(event: Event) -> Event {
+        var event = event
+        event.message = event.message.map(redact)
+        event.rawData = event.rawData.map(redact)
+        event.unmapped = event.unmapped?.mapValues(redact)
+        event.process = event.process.map(redact(process:))
+        if let process = event.actor?.process { event.actor?.process = redact(process: process) }
+        event.file = event.file.map(redact(file:))
+        event.srcEndpoint = event.srcEndpoint.map(redact(endpoint:))
+        event.dstEndpoint = event.dstEndpoint.map(redact(endpoint:))
+        return event
+    }
+
+    func redact(process: VigilCore.Process) -> VigilCore.Process {
+        var process = process
+        process.cmdLine = process.cmdLine.map(redact)
+        process.name = process.name.map(redact)
+        process.cwd = process.cwd.map(redact)
+        process.file = process.file.map(redact(file:))
+        process.lineage = process.lineage?.map(redact)
+        if var parent = process.parentProcess {
+            parent.cmdLine = parent.cmdLine.map(redact)
+            parent.name = parent.name.map(redact)
+            parent.file = parent.file.map(redact(file:))
+            process.parentProcess = parent
+        }
+        return process
+    }
+
+    func redact(file: FileObject) -> FileObject {
+        var file = file
+        file.path = file.path.map(redact)
+        file.name = file.name.map(redact)
+        return file
+    }
+
+    func redact(endpoint: Endpoint) -> Endpoint {
+        var endpoint = endpoint
+        endpoint.hostname = endpoint.hostname.map(redact)
+        endpoint.path = endpoint.path.map(redact)
+        return endpoint
     }
 }
