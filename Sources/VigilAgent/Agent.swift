@@ -32,7 +32,7 @@ public final class Agent: Sendable {
     public let config: AgentConfig
     public let host: HostFacts
     public let spool: Spool
-    public let shipper: Shipper
+    public let shipper: SpoolShipper
     public let redactor: Redactor
     let sensors: [any Sensor]
     let log: @Sendable (String) -> Void
@@ -42,7 +42,7 @@ public final class Agent: Sendable {
 
     public init(
         config: AgentConfig, host: HostFacts = .read(), sensors: [any Sensor]? = nil,
-        log: @escaping @Sendable (String) -> Void = { Output.log($0) }
+        log: @escaping @Sendable (String) -> Void = { AgentLog.log($0) }
     ) throws {
         self.config = config
         self.host = host
@@ -51,7 +51,7 @@ public final class Agent: Sendable {
         let spool = try Spool(
             directory: config.spoolDirectory, maxBytes: config.spoolMaxBytes, device: host.device, log: log)
         self.spool = spool
-        self.shipper = Shipper(
+        self.shipper = SpoolShipper(
             spool: spool, client: try config.client(), authorization: config.bearer,
             verifier: try config.policyVerifier(), policyPath: config.policyPath, maxBatch: config.batchEvents,
             log: log)

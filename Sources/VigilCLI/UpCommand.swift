@@ -35,7 +35,7 @@ extension Commands {
                 try server.start()
                 let urlHost = host.contains(":") ? "[\(host)]" : host
                 let url = "http://\(urlHost):\(server.port)/"
-                let agent = Agent(configuration: .init(server: URL(string: url)!, token: token))
+                let agent = LegacyAgent(configuration: .init(server: URL(string: url)!, token: token))
                 let agentTask = Task { await agent.run() }
                 Output.out(
                     """

@@ -14,7 +14,7 @@ import VigilStore
 /// event still refused is released and counted (and logged). 401/403/429/5xx and network errors mean "keep and
 /// retry later": the shipper backs off exponentially (1 s doubling to 60 s, with up to 25% random jitter so a
 /// fleet does not retry in step), honouring `Retry-After` on 429.
-public final class Shipper: Sendable {
+public final class SpoolShipper: Sendable {
     public struct Statistics: Sendable, Equatable {
         public var sent = 0
         public var duplicates = 0
@@ -43,7 +43,7 @@ public final class Shipper: Sendable {
     public init(
         spool: Spool, client: AgentHTTPClient, authorization: String, verifier: PolicyVerifier?,
         policyPath: String? = nil, maxBatch: Int = 2000, maxBatchBytes: Int = 4 << 20,
-        log: @escaping @Sendable (String) -> Void = { Output.log($0) },
+        log: @escaping @Sendable (String) -> Void = { AgentLog.log($0) },
         onPolicy: @escaping @Sendable (AgentPolicy) -> Void = { _ in }
     ) {
         self.spool = spool
@@ -235,7 +235,7 @@ public final class Shipper: Sendable {
 }
 
 /// Where agent log lines go: standard error (the journal under systemd). Never an event's content.
-public enum Output {
+public enum AgentLog {
     public static func log(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
