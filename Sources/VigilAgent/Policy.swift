@@ -74,7 +74,9 @@ public struct PolicyVerifier: Sendable {
         guard key.isValidSignature(signature, for: payload) else {
             throw PolicyRejection(reason: "bad signature (not signed by the server's policy key from enrollment)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else {
+        guard let value = try? JSONDecoder().decode(StrictJSON.self, from: Data(payload)),
+            let object = value.native as? [String: Any]
+        else {
             throw PolicyRejection(reason: "payload is not a JSON object")
         }
         try Self.rejectCommands(object, path: "policy")
@@ -133,12 +135,7 @@ public struct PolicyVerifier: Sendable {
         }
     }
 
-    static func integer(_ value: Any?) -> Int? {
-        guard let number = value as? NSNumber, !(value is Bool) else { return nil }
-        let double = number.doubleValue
-        guard double == double.rounded(), abs(double) < 9e15 else { return nil }
-        return number.intValue
-    }
+    static func integer(_ value: Any?) -> Int? { value as? Int }
 
     static func strings(_ value: Any?, path: String) throws -> [String] {
         guard let value else { return [] }
@@ -186,6 +183,43 @@ public struct PolicyVerifier: Sendable {
             if named || lowered.contains("$(") || lowered.contains("`") || lowered.contains("sh -c ") {
                 throw PolicyRejection(reason: "\(path) names a command to run; a policy can only hold data")
             }
+        }
+    }
+}
+
+/// JSON decoded into native Swift values (`Bool`, `Int` for integral numbers, `Double`, `String`, arrays,
+/// dictionaries), so a boolean is never taken for the number 1 as an `NSNumber` from `JSONSerialization` can be.
+enum StrictJSON: Decodable {
+    case null, bool(Bool), int(Int), double(Double), string(String), array([StrictJSON]), object([String: StrictJSON])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .double(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([StrictJSON].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: StrictJSON].self))
+        }
+    }
+
+    var native: Any {
+        switch self {
+        case .null: NSNull()
+        case .bool(let value): value
+        case .int(let value): value
+        case .double(let value): value
+        case .string(let value): value
+        case .array(let values): values.map(\.native)
+        case .object(let values): values.mapValues(\.native)
         }
     }
 }

@@ -144,7 +144,11 @@ public enum AgentMain {
         // only sigwait below receives them.
         var set = sigset_t()
         sigemptyset(&set)
-        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, signal) }
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            // An ignored signal (inherited across exec from a parent that ignores it) would never reach sigwait.
+            Foundation.signal(signal, SIG_DFL)
+            sigaddset(&set, signal)
+        }
         pthread_sigmask(SIG_BLOCK, &set, nil)
 
         let host = HostFacts.read()

@@ -67,7 +67,8 @@ public final class TLSClientSession: @unchecked Sendable {
             }
         }
         X509_free(peer)
-        peerCertificate = certificate
+        // Decided before the last stored property is set: a throw after full initialisation would run deinit,
+        // which frees the SSL objects a second time.
         let trusted: Bool
         switch trust {
         case .certificate(let expected): trusted = !certificate.isEmpty && certificate == expected
@@ -83,6 +84,7 @@ public final class TLSClientSession: @unchecked Sendable {
                     + "refusing to talk to it. If the server's certificate was replaced on purpose, enroll the agent again with the new pin"
             )
         }
+        peerCertificate = certificate
     }
 
     deinit {
