@@ -52,7 +52,8 @@ public struct AgentConfig: Sendable, Equatable {
             guard known.contains(key) else {
                 throw ParseError(
                     description:
-                        "\(file):\(index + 1): unknown key '\(key)'; known keys: \(known.sorted().joined(separator: ", "))")
+                        "\(file):\(index + 1): unknown key '\(key)'; known keys: \(known.sorted().joined(separator: ", "))"
+                )
             }
             values[key] = (value, index + 1)
         }
@@ -115,7 +116,9 @@ public struct AgentConfig: Sendable, Equatable {
     public func write(to path: String) throws {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ParseError(description: "\(tmp): cannot write: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw ParseError(description: "\(tmp): cannot write: \(String(cString: strerror(errno)))")
+        }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         fsync(fd)
@@ -131,7 +134,8 @@ public struct AgentConfig: Sendable, Equatable {
             guard let pem = try? String(contentsOfFile: certificatePath, encoding: .utf8),
                 let der = TLSClientSession.derFromPEM(pem)
             else {
-                throw ParseError(description: "\(certificatePath): the server certificate saved at enrollment is missing")
+                throw ParseError(
+                    description: "\(certificatePath): the server certificate saved at enrollment is missing")
             }
             return try AgentHTTPClient(server: server, trust: .certificate(der))
         }

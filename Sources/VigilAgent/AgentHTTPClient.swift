@@ -43,7 +43,8 @@ public struct AgentHTTPClient: Sendable {
                 )
             }
         default:
-            throw AgentTransportError(description: "server URL scheme must be https (or http on loopback), not \(scheme)")
+            throw AgentTransportError(
+                description: "server URL scheme must be https (or http on loopback), not \(scheme)")
         }
         self.server = server
         self.trust = trust
@@ -88,7 +89,8 @@ public struct AgentHTTPClient: Sendable {
                 n = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw AgentTransportError(description: "reading from \(hostHeader): \(String(cString: strerror(errno)))")
+                    throw AgentTransportError(
+                        description: "reading from \(hostHeader): \(String(cString: strerror(errno)))")
                 }
             }
             if n == 0 { break }
@@ -169,7 +171,8 @@ public struct AgentHTTPClient: Sendable {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         var body = Array(raw[(end + 4)...])
         if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {

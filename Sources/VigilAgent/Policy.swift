@@ -110,7 +110,8 @@ public struct PolicyVerifier: Sendable {
                 let first = rule.split(separator: " ").first.map(String.init) ?? ""
                 guard ["-a", "-w", "-A"].contains(first), !rule.contains("\n"), !rule.contains("\0") else {
                     throw PolicyRejection(
-                        reason: "policy.audit.rules[\(index)] must be a -a/-A syscall rule or a -w watch, not '\(first)'")
+                        reason:
+                            "policy.audit.rules[\(index)] must be a -a/-A syscall rule or a -w watch, not '\(first)'")
                 }
             }
         }

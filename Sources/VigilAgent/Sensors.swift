@@ -208,7 +208,9 @@ public struct SocketEntry: Sendable, Hashable {
         }
         if bytes.count == 4 { return (bytes.map(String.init).joined(separator: "."), port) }
         var groups: [String] = []
-        for i in stride(from: 0, to: 16, by: 2) { groups.append(String(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]), radix: 16)) }
+        for i in stride(from: 0, to: 16, by: 2) {
+            groups.append(String(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]), radix: 16))
+        }
         return (groups.joined(separator: ":"), port)
     }
 }

@@ -118,7 +118,9 @@ public final class Spool: Sendable {
             if dropped > 0 {
                 let report = dropReport(count: dropped)
                 try write([report], into: &s, sequences: &sequences)
-                log("vigil agent: spool over its bound of \(maxBytes) bytes: dropped the \(dropped) oldest unsent events")
+                log(
+                    "vigil agent: spool over its bound of \(maxBytes) bytes: dropped the \(dropped) oldest unsent events"
+                )
             }
             return sequences
         }

@@ -7,7 +7,8 @@ extension Commands {
     static var agent: CommandSpec {
         CommandSpec(
             name: "agent",
-            summary: "Run the Vigil agent: report this host's activity to a server, hardened against command and control.",
+            summary:
+                "Run the Vigil agent: report this host's activity to a server, hardened against command and control.",
             usage:
                 "agent --server URL --enroll TOKEN [--pin sha256:HEX] --state DIR | agent --config FILE | agent --self-test --state DIR",
             discussion: """
@@ -17,8 +18,8 @@ extension Commands {
                 'vigil agent --config DIR/agent.conf'. The agent trusts only that certificate; plain http is allowed \
                 to loopback addresses only.
 
-                Every event (new processes, listening sockets and connections, clock synchronisation and steps, \
-                heartbeats with host facts and sensor health) is redacted (card numbers masked to first six and last \
+                Every event (new processes, listening sockets and connections, logins, logouts and failed logins \
+                from wtmp/btmp, clock synchronisation and steps, heartbeats with host facts and sensor health) is redacted (card numbers masked to first six and last \
                 four digits, passwords, tokens, keys and URL credentials masked), written to a crash-safe spool \
                 under DIR/spool (fsync per batch, bounded by spool_max_bytes; a drop is itself reported) and sent \
                 as zstd-compressed JSON lines. Events leave the spool only once the server acknowledged them.
@@ -38,7 +39,10 @@ extension Commands {
                 "vigil agent --self-test --state /var/lib/vigil-agent",
             ],
             exitCodes: [
-                (1, "enrollment refused, configuration unreadable, hardening failed, or a self-test guarantee not held"),
+                (
+                    1,
+                    "enrollment refused, configuration unreadable, hardening failed, or a self-test guarantee not held"
+                ),
                 (2, "wrong options"),
             ],
             options: [
@@ -53,12 +57,15 @@ extension Commands {
                 OptionSpec("config", .value(placeholder: "FILE"), help: "Run with this configuration (from --enroll)."),
                 OptionSpec(
                     "sensors", .value(placeholder: "LIST"),
-                    help: "Comma-separated sensors to run: proc, timesync, sockets (default all; the heartbeat always runs)."),
+                    help:
+                        "Comma-separated sensors to run: proc, timesync, sockets, logins (default all; the heartbeat always runs)."
+                ),
                 OptionSpec(
                     "heartbeat", .value(placeholder: "SECONDS"),
                     help: "Seconds between heartbeats (overrides heartbeat_seconds of the configuration)."),
                 OptionSpec(
-                    "self-test", help: "Apply the hardening and show each forbidden action refused by the kernel, then exit."),
+                    "self-test",
+                    help: "Apply the hardening and show each forbidden action refused by the kernel, then exit."),
             ],
             run: { arguments in AgentMain.run(arguments) })
     }
@@ -109,7 +116,8 @@ public enum AgentMain {
     static func enroll(_ arguments: ParsedArguments, token: String) throws -> Int32 {
         let serverText = try arguments.required("server")
         guard let server = URL(string: serverText), server.host != nil else {
-            throw UsageError("--server takes a URL such as https://vigil.example:8470/, not '\(serverText)'", path: arguments.path)
+            throw UsageError(
+                "--server takes a URL such as https://vigil.example:8470/, not '\(serverText)'", path: arguments.path)
         }
         let state = try arguments.required("state")
         let path = try Enrollment.enroll(
@@ -158,6 +166,7 @@ public enum AgentMain {
         }
         if names.contains("timesync") { sensors.append(TimeSyncSensor(host: host)) }
         if names.contains("sockets") { sensors.append(SocketSensor(host: host)) }
+        if names.contains("logins") { sensors.append(LoginRecordSensor(host: host)) }
         let agent = try Agent(config: config, host: host, sensors: sensors)
         let report = try Hardening.apply(keep: capabilities(for: names), writableDirectory: config.stateDirectory)
         AgentLog.log(describe(report))
@@ -176,11 +185,12 @@ public enum AgentMain {
     }
 
     static func sensorNames(_ arguments: ParsedArguments) throws -> [String] {
-        let all = ["proc", "timesync", "sockets"]
+        let all = ["proc", "timesync", "sockets", "logins"]
         guard let list = arguments.value("sensors") else { return all }
         let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for name in names where !all.contains(name) && name != "heartbeat" {
-            throw UsageError("--sensors: unknown sensor '\(name)'; known: \(all.joined(separator: ", "))", path: arguments.path)
+            throw UsageError(
+                "--sensors: unknown sensor '\(name)'; known: \(all.joined(separator: ", "))", path: arguments.path)
         }
         return names.filter { $0 != "heartbeat" }
     }
@@ -204,13 +214,16 @@ public enum AgentMain {
         }
         try FileManager.default.createDirectory(
             atPath: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let report = try Hardening.apply(keep: capabilities(for: ["proc", "timesync", "sockets"]), writableDirectory: state)
+        let report = try Hardening.apply(
+            keep: capabilities(for: ["proc", "timesync", "sockets", "logins"]), writableDirectory: state)
         Output.out(describe(report))
         for line in statusLines() { Output.out("  /proc/self/status \(line)") }
         let outside = "/var/tmp/vigil-self-test-\(getpid())"
         var held = true
         for probe in Hardening.probes(stateDirectory: state, outsidePath: outside) {
-            let answer = probe.refused ? "refused: \(String(cString: strerror(probe.errno))) [\(errnoName(probe.errno))]" : "ALLOWED"
+            let answer =
+                probe.refused
+                ? "refused: \(String(cString: strerror(probe.errno))) [\(errnoName(probe.errno))]" : "ALLOWED"
             Output.out("\(probe.refused ? "ok  " : "FAIL") \(probe.what): \(answer)")
             if !probe.refused {
                 // A write outside the state directory where the kernel has no Landlock is reported, not failed.

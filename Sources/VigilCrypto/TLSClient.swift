@@ -51,7 +51,8 @@ public final class TLSClientSession: @unchecked Sendable {
             SSL_CTX_free(context)
             throw CryptoError(
                 code: "tls.handshake",
-                message: "TLS handshake with \(serverName) failed\(detail); check the server URL and that it speaks TLS")
+                message: "TLS handshake with \(serverName) failed\(detail); check the server URL and that it speaks TLS"
+            )
         }
         guard let peer = SSL_get1_peer_certificate(ssl) else {
             SSL_free(ssl)

@@ -15,6 +15,17 @@ public struct ClockState: Sendable, Equatable {
     /// The raw status word (STA_* bits).
     public var status: Int32
 
+    public init(
+        synchronised: Bool, offsetMicroseconds: Int64, maxErrorMicroseconds: Int64, estimatedErrorMicroseconds: Int64,
+        status: Int32
+    ) {
+        self.synchronised = synchronised
+        self.offsetMicroseconds = offsetMicroseconds
+        self.maxErrorMicroseconds = maxErrorMicroseconds
+        self.estimatedErrorMicroseconds = estimatedErrorMicroseconds
+        self.status = status
+    }
+
     /// Reads the state; nil if the call fails (it does not in practice: reading needs no privilege).
     public static func read() -> ClockState? {
         var tx = timex()
@@ -36,6 +47,7 @@ public struct ClockState: Sendable, Equatable {
         var boot = timespec()
         clock_gettime(CLOCK_REALTIME, &real)
         clock_gettime(CLOCK_BOOTTIME, &boot)
-        return (Int64(real.tv_sec) - Int64(boot.tv_sec)) * 1000 + (Int64(real.tv_nsec) - Int64(boot.tv_nsec)) / 1_000_000
+        return (Int64(real.tv_sec) - Int64(boot.tv_sec)) * 1000 + (Int64(real.tv_nsec) - Int64(boot.tv_nsec))
+            / 1_000_000
     }
 }

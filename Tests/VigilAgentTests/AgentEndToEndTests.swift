@@ -138,7 +138,8 @@ import VigilSystem
         var serverDown = false
         while Date().timeIntervalSince(start) < 20 {
             let pid = try VigilBinary.spawn(
-                ["agent", "--config", config, "--sensors", "heartbeat", "--heartbeat", "0.003"], log: logs + "/agent.log")
+                ["agent", "--config", config, "--sensors", "heartbeat", "--heartbeat", "0.003"],
+                log: logs + "/agent.log")
             usleep(UInt32.random(in: 300_000...1_500_000, using: &random))
             kill(pid, SIGKILL)
             _ = VigilBinary.wait(pid, seconds: 5)

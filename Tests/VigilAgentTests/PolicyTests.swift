@@ -7,7 +7,13 @@ import VigilCrypto
 @testable import VigilAgent
 
 @Suite struct PolicyTests {
-    static let key = try! Ed25519PrivateKey(seed: [UInt8](repeating: 7, count: 32))
+    static let key: Ed25519PrivateKey = {
+        // A fixed 32-byte seed is always a valid Ed25519 key.
+        guard let key = try? Ed25519PrivateKey(seed: [UInt8](repeating: 7, count: 32)) else {
+            preconditionFailure("Ed25519 seed rejected")
+        }
+        return key
+    }()
     static let verifier = PolicyVerifier(key: key.publicKey)
 
     static func signed(_ payload: String, key: Ed25519PrivateKey = key) throws -> SignedPolicy {
@@ -60,7 +66,9 @@ import VigilCrypto
             Self.reason(try Self.signed(#"{"version": 3, "fim": {"watch": [], "follow_links": true}}"#))
                 == "unknown field policy.fim.follow_links")
         // Anything naming a command.
-        #expect(Self.reason(try Self.signed(#"{"version": 3, "command": "rm -rf /"}"#))?.contains("names a command") == true)
+        #expect(
+            Self.reason(try Self.signed(#"{"version": 3, "command": "rm -rf /"}"#))?.contains("names a command") == true
+        )
         #expect(
             Self.reason(try Self.signed(#"{"version": 3, "audit": {"rules": ["-w /etc -k x"], "run_on_match": "x"}}"#))?
                 .contains("names a command") == true)
@@ -146,13 +154,23 @@ import VigilCrypto
         #expect(throws: AgentConfig.ParseError.self) { try AgentConfig.parse(text + "\nexec = /bin/sh", file: "f") }
         #expect(throws: AgentConfig.ParseError.self) { try AgentConfig.parse("server = x", file: "f") }
         #expect(throws: AgentConfig.ParseError.self) { try AgentConfig.parse(text + "\nnot a pair", file: "f") }
-        #expect(throws: AgentConfig.ParseError.self) { try AgentConfig.parse(text + "\nspool_max_bytes = -1", file: "f") }
+        #expect(throws: AgentConfig.ParseError.self) {
+            try AgentConfig.parse(text + "\nspool_max_bytes = -1", file: "f")
+        }
         do {
             _ = try AgentConfig.parse(text + "\nexec = /bin/sh", file: "agent.conf")
         } catch {
             #expect("\(error)".contains("agent.conf:8: unknown key 'exec'"))
             #expect(!"\(error)".contains("s3cr3t"))
         }
+    }
+
+    @Test func thePackagedDefaultConfigurationParses() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let config = try AgentConfig.load(path: root.appendingPathComponent("packaging/agent.conf").path)
+        #expect(config.stateDirectory == "/var/lib/vigil-agent")
+        #expect(config.spoolMaxBytes == 268_435_456)
     }
 
     @Test func plainHTTPIsRefusedOutsideLoopback() throws {
@@ -175,14 +193,17 @@ import VigilCrypto
         let chunked = try AgentHTTPClient.parseResponse(
             Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n".utf8))
         #expect(chunked.body == Array("abcde".utf8))
-        for garbage in ["", "HTTP/1.1", "NOPE 200\r\n\r\n", "HTTP/1.1 abc\r\n\r\n", "HTTP/1.1 200\r\nContent-Length: 9\r\n\r\nab"] {
+        for garbage in [
+            "", "HTTP/1.1", "NOPE 200\r\n\r\n", "HTTP/1.1 abc\r\n\r\n", "HTTP/1.1 200\r\nContent-Length: 9\r\n\r\nab",
+        ] {
             #expect(throws: AgentTransportError.self) { try AgentHTTPClient.parseResponse(Array(garbage.utf8)) }
         }
         var state: UInt64 = 42
         for _ in 0..<300 {
             state = state &* 6_364_136_223_846_793_005 &+ 1
             let bytes = (0..<Int(state >> 57)).map { UInt8(truncatingIfNeeded: state >> UInt64($0 % 50)) }
-            _ = try? AgentHTTPClient.parseResponse(Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".utf8) + bytes)
+            _ = try? AgentHTTPClient.parseResponse(
+                Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".utf8) + bytes)
         }
     }
 }

@@ -66,7 +66,8 @@ import VigilTestSupport
             let spool = try Spool(directory: dir)
             try spool.append(Self.events(3))
         }
-        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasPrefix("seg-") })
+        let segment = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasPrefix("seg-") })
         let handle = try #require(FileHandle(forWritingAtPath: dir + "/" + segment))
         handle.seekToEndOfFile()
         handle.write(Data("4 0123456789abcdef {\"half".utf8))  // a crash mid-write

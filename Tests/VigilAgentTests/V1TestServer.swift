@@ -1,10 +1,11 @@
 import Foundation
 import Synchronization
-@testable import VigilAgent
 import VigilCore
 import VigilCrypto
 import VigilHTTP
 import VigilStore
+
+@testable import VigilAgent
 
 /// The server side of wire contract v1, as small as the agent's tests need: enrollment with one-time tokens,
 /// `Bearer id.secret`, zstd NDJSON batches stored in a real SQLite event store (so tests can byte-search its
