@@ -44,9 +44,11 @@ let package = Package(
         // Tamper-evident archive: RFC 9162 Merkle log, C2SP signed-note checkpoints.
         .target(name: "VigilLedger", dependencies: ["VigilCore", "VigilCrypto"]),
         // Wiring: the agent and the server.
-        // The agent depends on VigilStore only for Zstd (batch compression) and on VigilCrypto for the pinned TLS
-        // client and Ed25519 policy signatures.
-        .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem", "VigilCrypto", "VigilStore"]),
+        // The agent depends on VigilStore only for Zstd (batch compression), on VigilCrypto for the pinned TLS
+        // client and Ed25519 policy signatures, and on VigilAuditSensor for the kernel audit stream.
+        .target(
+            name: "VigilAgent",
+            dependencies: ["VigilCore", "VigilSystem", "VigilCrypto", "VigilStore", "VigilAuditSensor"]),
         .target(name: "VigilServer", dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP"]),
         // Detection: Sigma rules, correlations, the field table, the syslog/auth-log parser.
         .target(name: "VigilRules", dependencies: ["VigilCore", "VigilYAML"]),

@@ -9,6 +9,12 @@ public protocol Sensor: AnyObject, Sendable {
     var interval: Double { get }
     /// New events since the last poll (not yet redacted: the agent redacts everything before the spool).
     func poll() throws -> [Event]
+    /// Releases what the sensor changed on the host (audit rules); called once after its thread ended.
+    func shutdown()
+}
+
+extension Sensor {
+    public func shutdown() {}
 }
 
 /// Health and counters of one sensor.
@@ -117,6 +123,7 @@ public final class Agent: Sendable {
         stopped.store(true, ordering: .relaxed)
         shipper.stop()
         for semaphore in threadsDone.withLock({ $0 }) { semaphore.wait() }
+        for sensor in sensors { sensor.shutdown() }
     }
 
     static func sleep(seconds: Double, unless stopped: borrowing Atomic<Bool>) {

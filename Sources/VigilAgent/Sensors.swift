@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import VigilAuditSensor
 import VigilCore
 import VigilSystem
 
@@ -292,5 +293,52 @@ public final class SocketSensor: Sensor, @unchecked Sendable {
             }
         }
         return owners
+    }
+}
+
+/// Kernel audit events (process execution and whatever the policy's audit rules add) from
+/// `VigilAuditSensor.AuditSensor`: the rules are installed at start and the kernel's previous rules and status
+/// restored at `shutdown`. Where the audit subsystem is unavailable, `start` throws and the agent falls back to
+/// `ProcessSensor` (/proc polling).
+public final class KernelAuditSensor: Sensor, @unchecked Sendable {
+    // The audit sensor is polled from the sensor's own thread only; `shutdown` runs after that thread ended.
+    private let sensor: AuditSensor
+    let host: HostFacts
+    public let name = "audit"
+    /// `poll` itself waits up to 200 ms for records.
+    public let interval: Double = 0
+
+    /// The rules loaded when the policy names none: every program execution, both ABIs.
+    public static let defaultRules = [
+        "-a always,exit -F arch=b64 -S execve,execveat -k vigil-exec",
+        "-a always,exit -F arch=b32 -S execve,execveat -k vigil-exec",
+    ]
+
+    /// Starts the sensor (opens the audit netlink sockets and installs the rules): call before hardening.
+    public init(host: HostFacts, rules: [String] = KernelAuditSensor.defaultRules) throws {
+        self.host = host
+        sensor = AuditSensor(configuration: .init(rules: rules, hostname: host.hostname))
+        try sensor.start()
+    }
+
+    public var statistics: AuditSensor.Statistics { sensor.statistics }
+
+    public func poll() throws -> [Event] {
+        var events: [Event] = []
+        try sensor.poll(timeout: 200) { event in
+            var event = event
+            // The server checks every event's device against the enrolled host.
+            event.device = host.device
+            events.append(event)
+        }
+        return events
+    }
+
+    public func shutdown() {
+        do {
+            try sensor.stop()
+        } catch {
+            AgentLog.log("vigil agent: audit: restoring the kernel's audit rules and status failed: \(error)")
+        }
     }
 }

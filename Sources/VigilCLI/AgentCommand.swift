@@ -18,7 +18,8 @@ extension Commands {
                 'vigil agent --config DIR/agent.conf'. The agent trusts only that certificate; plain http is allowed \
                 to loopback addresses only.
 
-                Every event (new processes, listening sockets and connections, logins, logouts and failed logins \
+                Every event (program executions from the kernel's audit stream, or new processes from /proc where \
+                audit is unavailable, listening sockets and connections, logins, logouts and failed logins \
                 from wtmp/btmp, clock synchronisation and steps, heartbeats with host facts and sensor health) is redacted (card numbers masked to first six and last \
                 four digits, passwords, tokens, keys and URL credentials masked), written to a crash-safe spool \
                 under DIR/spool (fsync per batch, bounded by spool_max_bytes; a drop is itself reported) and sent \
@@ -58,7 +59,7 @@ extension Commands {
                 OptionSpec(
                     "sensors", .value(placeholder: "LIST"),
                     help:
-                        "Comma-separated sensors to run: proc, timesync, sockets, logins (default all; the heartbeat always runs)."
+                        "Comma-separated sensors: audit, proc, timesync, sockets, logins (default all but proc, which replaces audit where the kernel's audit is unavailable; the heartbeat always runs)."
                 ),
                 OptionSpec(
                     "heartbeat", .value(placeholder: "SECONDS"),
@@ -136,6 +137,10 @@ public enum AgentMain {
     static func capabilities(for sensors: [String]) -> Set<Hardening.Capability> {
         var keep: Set<Hardening.Capability> = [.dacReadSearch]
         if sensors.contains("proc") || sensors.contains("sockets") { keep.insert(.sysPtrace) }
+        if sensors.contains("audit") {
+            keep.insert(.auditControl)
+            keep.insert(.auditRead)
+        }
         return keep
     }
 
@@ -161,18 +166,36 @@ public enum AgentMain {
 
         let host = HostFacts.read()
         var sensors: [any Sensor] = []
-        if names.contains("proc") {
+        var running = names
+        if names.contains("audit") {
+            do {
+                sensors.append(try KernelAuditSensor(host: host))
+                running.removeAll { $0 == "proc" }
+            } catch {
+                AgentLog.log(
+                    "vigil agent: audit sensor unavailable (\(error)); watching processes through /proc instead")
+                running.removeAll { $0 == "audit" }
+                if !running.contains("proc") { running.append("proc") }
+            }
+        }
+        if running.contains("proc") {
             sensors.append(ProcessSensor(host: host, interval: Double(config.processScanMilliseconds) / 1000))
         }
         if names.contains("timesync") { sensors.append(TimeSyncSensor(host: host)) }
         if names.contains("sockets") { sensors.append(SocketSensor(host: host)) }
         if names.contains("logins") { sensors.append(LoginRecordSensor(host: host)) }
         let agent = try Agent(config: config, host: host, sensors: sensors)
-        let report = try Hardening.apply(keep: capabilities(for: names), writableDirectory: config.stateDirectory)
+        let report: Hardening.Report
+        do {
+            report = try Hardening.apply(keep: capabilities(for: running), writableDirectory: config.stateDirectory)
+        } catch {
+            for sensor in sensors { sensor.shutdown() }
+            throw error
+        }
         AgentLog.log(describe(report))
         agent.start()
         Output.out(
-            "vigil agent on \(host.hostname) reporting to \(config.server.absoluteString) (sensors: \((names + ["heartbeat"]).joined(separator: ", ")))"
+            "vigil agent on \(host.hostname) reporting to \(config.server.absoluteString) (sensors: \((running + ["heartbeat"]).joined(separator: ", ")))"
         )
         var received: Int32 = 0
         sigwait(&set, &received)
@@ -185,8 +208,9 @@ public enum AgentMain {
     }
 
     static func sensorNames(_ arguments: ParsedArguments) throws -> [String] {
-        let all = ["proc", "timesync", "sockets", "logins"]
-        guard let list = arguments.value("sensors") else { return all }
+        let all = ["audit", "proc", "timesync", "sockets", "logins"]
+        // By default the audit sensor replaces /proc polling (which it falls back to where audit is unavailable).
+        guard let list = arguments.value("sensors") else { return all.filter { $0 != "proc" } }
         let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for name in names where !all.contains(name) && name != "heartbeat" {
             throw UsageError(
@@ -215,7 +239,7 @@ public enum AgentMain {
         try FileManager.default.createDirectory(
             atPath: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let report = try Hardening.apply(
-            keep: capabilities(for: ["proc", "timesync", "sockets", "logins"]), writableDirectory: state)
+            keep: capabilities(for: ["audit", "proc", "timesync", "sockets", "logins"]), writableDirectory: state)
         Output.out(describe(report))
         for line in statusLines() { Output.out("  /proc/self/status \(line)") }
         let outside = "/var/tmp/vigil-self-test-\(getpid())"
