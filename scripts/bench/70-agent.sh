@@ -27,24 +27,24 @@ state_dir = $state
 heartbeat_seconds = 60
 CONF
 chmod 0600 "$state/agent.conf"
-"$bin/vigil" agent --config "$state/agent.conf" > "$work/agent.log" 2>&1 &
-agent_pid=$!
+agent_pid=""
 auditd_pid=""
 prev_enabled=""
 cleanup() {
-  kill "$agent_pid" 2>/dev/null || true
-  wait "$agent_pid" 2>/dev/null || true
+  if [ -n "$agent_pid" ]; then
+    kill "$agent_pid" 2>/dev/null || true
+    wait "$agent_pid" 2>/dev/null || true
+  fi
   if [ -n "$auditd_pid" ]; then
     kill "$auditd_pid" 2>/dev/null || true
     wait "$auditd_pid" 2>/dev/null || true
     auditctl -D > /dev/null 2>&1 || true
     auditctl -e "$prev_enabled" > /dev/null 2>&1 || true
   fi
+  if [ -n "${AGENT_KEEP_LOG:-}" ]; then cat "$work/agent.log"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
-sleep 3
-if ! kill -0 "$agent_pid" 2>/dev/null; then echo "== agent: the agent did not start:"; cat "$work/agent.log"; exit 1; fi
 ticks=$(getconf CLK_TCK)
 cpu_of() { awk -v t="$ticks" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
 kb_of() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
@@ -61,6 +61,11 @@ if command -v auditd > /dev/null && command -v auditctl > /dev/null && ! pgrep -
   auditctl -b 8192 > /dev/null
   auditctl -a always,exit -F arch=b64 -S execve -k exec > /dev/null
 fi
+# auditd first: it owns the audit stream (and signals a previous owner), the agent joins the multicast group.
+"$bin/vigil" agent --config "$state/agent.conf" > "$work/agent.log" 2>&1 &
+agent_pid=$!
+sleep 3
+if ! kill -0 "$agent_pid" 2>/dev/null; then echo "== agent: the agent did not start:"; cat "$work/agent.log"; exit 1; fi
 spooled() { cat "$state/spool/"seg-*.log 2>/dev/null | grep -c '"class_uid":1007' || true; }
 e0=$(spooled)
 a0=$(cpu_of "$agent_pid")
