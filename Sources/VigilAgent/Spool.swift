@@ -206,19 +206,43 @@ public final class Spool: Sendable {
     // MARK: - Reading and acknowledging
 
     /// Up to `limit` unacknowledged records (and at most about `maxBytes` of JSON), oldest first.
+    ///
+    /// Records already acknowledged are skipped by their sequence prefix alone (no checksum, no copy), and reading
+    /// stops once `limit` records are gathered, so a flush costs what it sends, not the size of the spool.
     public func pending(limit: Int, maxBytes budget: Int = 8 << 20) throws -> [Record] {
         let (segments, acked) = state.withLock { ($0.segments, $0.acked) }
         var out: [Record] = []
         var bytes = 0
+        var corrupt = 0
+        defer { if corrupt > 0 { state.withLock { $0.stats.corruptRecords += UInt64(corrupt) } } }
         for segment in segments where segment.last > acked {
             guard let data = FileManager.default.contents(atPath: segment.path) else { continue }
-            let parsed = Self.parse(Array(data))
-            for record in parsed.records where record.sequence > acked {
-                if out.count >= limit || (bytes + record.json.count > budget && !out.isEmpty) { return out }
-                bytes += record.json.count
-                out.append(record)
+            let done = data.withUnsafeBytes { raw -> Bool in
+                let buffer = raw.bindMemory(to: UInt8.self)
+                var start = 0
+                while start < buffer.count {
+                    var end = start
+                    while end < buffer.count && buffer[end] != 10 { end += 1 }
+                    if end == buffer.count { break }  // unterminated: being written, or a torn tail
+                    defer { start = end + 1 }
+                    var sequence: UInt64 = 0
+                    var index = start
+                    while index < end, buffer[index] >= 48, buffer[index] <= 57, sequence < UInt64.max / 10 {
+                        sequence = sequence * 10 + UInt64(buffer[index] - 48)
+                        index += 1
+                    }
+                    if sequence <= acked && index > start && index < end && buffer[index] == 32 { continue }
+                    guard let record = Self.parseLine(ArraySlice(buffer[start..<end])) else {
+                        corrupt += 1
+                        continue
+                    }
+                    if out.count >= limit || (bytes + record.json.count > budget && !out.isEmpty) { return true }
+                    bytes += record.json.count
+                    out.append(record)
+                }
+                return false
             }
-            if parsed.corrupt > 0 { state.withLock { $0.stats.corruptRecords += UInt64(parsed.corrupt) } }
+            if done { break }
         }
         return out
     }

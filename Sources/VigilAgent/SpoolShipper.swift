@@ -39,6 +39,8 @@ public final class SpoolShipper: Sendable {
     private let state: Mutex<(stats: Statistics, policy: AgentPolicy, lastPayload: String?)>
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = Atomic<Bool>(false)
+    /// While backing off, new events do not wake the shipper (the server is not answering anyway).
+    private let backingOff = Atomic<Bool>(false)
 
     public init(
         spool: Spool, client: AgentHTTPClient, authorization: String, verifier: PolicyVerifier?,
@@ -211,11 +213,15 @@ public final class SpoolShipper: Sendable {
                 switch flush() {
                 case .drained:
                     backoff = interval
+                    backingOff.store(false, ordering: .relaxed)
                     _ = wake.wait(timeout: .now() + interval)
                 case .retryLater(let after):
                     backoff = min(backoff * 2, 60)
                     let delay = max(after ?? 0, backoff * (1 + Double.random(in: 0...0.25)))
-                    _ = wake.wait(timeout: .now() + delay)
+                    backingOff.store(true, ordering: .relaxed)
+                    let deadline = DispatchTime.now() + delay
+                    // Only a stop ends a backoff early; nudges from new events are ignored until it is over.
+                    while wake.wait(timeout: deadline) == .success, !stopped.load(ordering: .relaxed) {}
                 }
             }
             done.signal()
@@ -226,7 +232,7 @@ public final class SpoolShipper: Sendable {
     }
 
     /// Wakes the shipping thread now (events were spooled, or a stop is requested).
-    public func nudge() { wake.signal() }
+    public func nudge() { if !backingOff.load(ordering: .relaxed) { wake.signal() } }
 
     public func stop() {
         stopped.store(true, ordering: .relaxed)
