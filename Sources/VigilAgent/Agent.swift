@@ -129,7 +129,7 @@ public final class Agent: Sendable {
     static func sleep(seconds: Double, unless stopped: borrowing Atomic<Bool>) {
         var left = seconds
         while left > 0, !stopped.load(ordering: .relaxed) {
-            let step = min(left, 0.05)
+            let step = min(left, 0.25)
             usleep(UInt32(step * 1_000_000))
             left -= step
         }
