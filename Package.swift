@@ -46,7 +46,11 @@ let package = Package(
         // Tamper-evident archive: RFC 9162 Merkle log, C2SP signed-note checkpoints.
         .target(name: "VigilLedger", dependencies: ["VigilCore", "VigilCrypto"]),
         // Wiring: the agent and the server.
-        .target(name: "VigilAgent", dependencies: ["VigilCore", "VigilSystem"]),
+        // The agent depends on VigilStore only for Zstd (batch compression), on VigilCrypto for the pinned TLS
+        // client and Ed25519 policy signatures, and on VigilAuditSensor for the kernel audit stream.
+        .target(
+            name: "VigilAgent",
+            dependencies: ["VigilCore", "VigilSystem", "VigilCrypto", "VigilStore", "VigilAuditSensor"]),
         .target(
             name: "VigilServer",
             dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP", "VigilRules", "VigilLedger"]),
@@ -79,7 +83,9 @@ let package = Package(
         .testTarget(name: "VigilYAMLTests", dependencies: ["VigilYAML", "VigilTestSupport"]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilTestSupport"]),
         .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilTestSupport"]),
-        .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilAgentTests",
+            dependencies: ["VigilAgent", "VigilCrypto", "VigilStore", "VigilHTTP", "VigilSystem", "VigilTestSupport"]),
         .testTarget(
             name: "VigilServerTests",
             dependencies: [

@@ -77,4 +77,107 @@ static inline int vigil_fsid(int fd, uint64_t *fsid) {
     memcpy(fsid, &fs.f_fsid, sizeof(*fsid));
     return 0;
 }
+/* ---- agent hardening: seccomp, capabilities, Landlock ---- */
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/landlock.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+
+/// syscall(2) is variadic; Swift cannot call it. Used for the system calls glibc does not wrap (seccomp,
+/// capset, landlock_*, init_module…) and by the agent's self-test to attempt the refused ones.
+static inline long vigil_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+    return syscall(nr, a1, a2, a3, a4, a5, a6);
+}
+
+/// The audit architecture token the seccomp filter checks `seccomp_data.arch` against: the one this binary
+/// was built for (a different one means a 32-bit or foreign-ABI entry, whose syscall numbers differ).
+static inline uint32_t vigil_audit_arch(void) {
+#if defined(__x86_64__)
+    return AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+    return AUDIT_ARCH_AARCH64;
+#else
+#error "vigil: add this architecture's AUDIT_ARCH_* value"
+#endif
+}
+
+/// Bit 30 marks the x32 ABI on x86_64 (same arch token, different syscall table); 0 elsewhere.
+static inline uint32_t vigil_x32_syscall_bit(void) {
+#if defined(__x86_64__)
+    return 0x40000000u;
+#else
+    return 0;
+#endif
+}
+
+/// System call numbers (the SYS_* macros alias __NR_* macros, which Swift does not import).
+enum vigil_sysno {
+    VIGIL_NR_EXECVE = SYS_execve,
+    VIGIL_NR_EXECVEAT = SYS_execveat,
+    VIGIL_NR_PTRACE = SYS_ptrace,
+    VIGIL_NR_PROCESS_VM_WRITEV = SYS_process_vm_writev,
+    VIGIL_NR_INIT_MODULE = SYS_init_module,
+    VIGIL_NR_FINIT_MODULE = SYS_finit_module,
+    VIGIL_NR_KEXEC_LOAD = SYS_kexec_load,
+    VIGIL_NR_KEXEC_FILE_LOAD = SYS_kexec_file_load,
+    VIGIL_NR_SECCOMP = SYS_seccomp,
+    VIGIL_NR_CAPGET = SYS_capget,
+    VIGIL_NR_CAPSET = SYS_capset,
+    VIGIL_NR_LANDLOCK_CREATE_RULESET = SYS_landlock_create_ruleset,
+    VIGIL_NR_LANDLOCK_ADD_RULE = SYS_landlock_add_rule,
+    VIGIL_NR_LANDLOCK_RESTRICT_SELF = SYS_landlock_restrict_self,
+};
+
+/// Installs a seccomp BPF program on every thread of the process (SECCOMP_FILTER_FLAG_TSYNC). Returns 0, -1
+/// with errno, or the id of a thread that could not be synchronised.
+static inline long vigil_seccomp_install(struct sock_filter *filter, unsigned short count) {
+    struct sock_fprog program = { .len = count, .filter = filter };
+    return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &program);
+}
+
+/// capget/capset with the 64-bit (version 3) layout: two 32-bit words per set.
+static inline int vigil_capget(uint32_t effective[2], uint32_t permitted[2], uint32_t inheritable[2]) {
+    struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capget, &header, data) != 0) return -1;
+    for (int i = 0; i < 2; i++) {
+        effective[i] = data[i].effective; permitted[i] = data[i].permitted; inheritable[i] = data[i].inheritable;
+    }
+    return 0;
+}
+
+static inline int vigil_capset(const uint32_t effective[2], const uint32_t permitted[2], const uint32_t inheritable[2]) {
+    struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2];
+    for (int i = 0; i < 2; i++) {
+        data[i].effective = effective[i]; data[i].permitted = permitted[i]; data[i].inheritable = inheritable[i];
+    }
+    return (int)syscall(SYS_capset, &header, data);
+}
+
+/// The Landlock ABI version (1, 2, …) or -1 with errno (EOPNOTSUPP: disabled, ENOSYS: not built).
+static inline int vigil_landlock_abi(void) {
+    return (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+}
+
+/// A ruleset handling the given file-system access rights; returns its fd or -1.
+static inline int vigil_landlock_create(uint64_t handled_access_fs) {
+    struct landlock_ruleset_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.handled_access_fs = handled_access_fs;
+    return (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr.handled_access_fs), 0);
+}
+
+/// Allows `allowed` beneath the directory open as `parent_fd` (an O_PATH descriptor).
+static inline int vigil_landlock_allow_beneath(int ruleset, int parent_fd, uint64_t allowed) {
+    struct landlock_path_beneath_attr rule = { .allowed_access = allowed, .parent_fd = parent_fd };
+    return (int)syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+}
+
+static inline int vigil_landlock_restrict_self(int ruleset) {
+    return (int)syscall(SYS_landlock_restrict_self, ruleset, 0);
+}
 #endif

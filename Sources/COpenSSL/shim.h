@@ -31,4 +31,16 @@ static inline void vigil_openssl_free(void *pointer) {
 static inline OSSL_PARAM vigil_param_utf8(const char *key, const char *value) {
     return OSSL_PARAM_construct_utf8_string(key, (char *)value, 0);
 }
+/* ---- TLS client (the agent's connection to its server, pinned to one certificate) ---- */
+#include <openssl/ssl.h>
+
+/// SSL_CTX_set_min_proto_version is a macro over SSL_CTX_ctrl.
+static inline int vigil_ssl_ctx_min_tls12(SSL_CTX *ctx) {
+    return (int)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+}
+
+/// SSL_set_tlsext_host_name (SNI) is a macro over SSL_ctrl taking a non-const char*.
+static inline int vigil_ssl_set_sni(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, (char *)name);
+}
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// Masks card numbers and secrets in text before it is written or sent. The agent runs every command
 /// line, path and log line through one `Redactor`.
@@ -14,6 +15,10 @@ import Foundation
 /// sshpass `-p VALUE`, curl `-u user:pass`), `Authorization:` header values, `user:pass@` in URLs, AWS
 /// access key ids and secret keys, private-key blocks, and `*_TOKEN=`, `*_SECRET=`, `*PASSWORD=` assignments
 /// become `********` (the name is kept so an analyst still sees what was there).
+///
+/// Cost: each secret rule has trigger words (lowercase ASCII) one of which any match must contain; a text holding
+/// none is not run through that rule's regular expression. (ICU's case-insensitive matching also folds a few
+/// non-ASCII letters such as `ſ` to `s`; such spellings bypass the trigger and are not masked.)
 public struct Redactor: Sendable {
     public static let mask = "********"
 
@@ -22,49 +27,68 @@ public struct Redactor: Sendable {
         let regex: NSRegularExpression
         /// The capture group that holds the secret.
         let group: Int
+        /// Lowercase ASCII words one of which every match contains: a text holding none of them cannot match,
+        /// and the (slow) regular expression is not run on it. Most command lines hold none.
+        let triggers: [[UInt8]]
     }
 
     private let rules: [Rule]
 
     public init() {
-        let patterns: [(String, Int)] = [
+        let patterns: [(String, Int, [String])] = [
             // -----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY----- (whole block)
-            (#"(-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$))"#, 1),
+            (
+                #"(-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$))"#, 1,
+                ["private key"]
+            ),
             // --password=secret, --passwd=secret, --pass=secret (any tool)
-            (#"(?i)(?:^|\s)--?(?:password|passwd|pass|pwd|secret|token|api-key|apikey)=(\S+)"#, 1),
+            (
+                #"(?i)(?:^|\s)--?(?:password|passwd|pass|pwd|secret|token|api-key|apikey)=(\S+)"#, 1,
+                ["pass", "pwd", "secret", "token", "api-key", "apikey"]
+            ),
             // --password secret
-            (#"(?i)(?:^|\s)--(?:password|passwd|pass|pwd|secret|token|api-key|apikey)\s+(?!-)(\S+)"#, 1),
+            (
+                #"(?i)(?:^|\s)--(?:password|passwd|pass|pwd|secret|token|api-key|apikey)\s+(?!-)(\S+)"#, 1,
+                ["pass", "pwd", "secret", "token", "api-key", "apikey"]
+            ),
             // mysql/mariadb -psecret (attached value)
             // (The gap to -p is bounded: an unbounded `.*?` made a long line full of "mysql" quadratic.)
-            (#"(?:^|\s)(?:\S*/)?(?:mysql|mysqldump|mariadb|mysqladmin)\b[^\n]{0,256}?\s-p([^\s-]\S*)"#, 1),
+            (
+                #"(?:^|\s)(?:\S*/)?(?:mysql|mysqldump|mariadb|mysqladmin)\b[^\n]{0,256}?\s-p([^\s-]\S*)"#, 1,
+                ["mysql", "mariadb"]
+            ),
             // sshpass -p secret
-            (#"(?:^|\s)(?:\S*/)?sshpass\b[^\n]{0,256}?\s-p\s*(\S+)"#, 1),
+            (#"(?:^|\s)(?:\S*/)?sshpass\b[^\n]{0,256}?\s-p\s*(\S+)"#, 1, ["sshpass"]),
             // curl -u user:secret / --user user:secret
-            (#"(?:^|\s)(?:-u|--user)\s*[^\s:]+:(\S+)"#, 1),
+            (#"(?:^|\s)(?:-u|--user)\s*[^\s:]+:(\S+)"#, 1, ["-u"]),
             // Authorization: Bearer xyz / Basic xyz (header in any form)
-            (#"(?i)(authorization\s*[:=]\s*(?:bearer|basic|token|digest)?\s*)([^\s'"]+)"#, 2),
+            (#"(?i)(authorization\s*[:=]\s*(?:bearer|basic|token|digest)?\s*)([^\s'"]+)"#, 2, ["authorization"]),
             // scheme://user:secret@host (a scheme is short: an unbounded one made a long word quadratic)
-            (#"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s/:@]+:([^\s/@]+)@"#, 1),
+            (#"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s/:@]+:([^\s/@]+)@"#, 1, ["://"]),
             // AWS access key ids
-            (#"\b((?:AKIA|ASIA|AIDA|AROA)[0-9A-Z]{16})\b"#, 1),
+            (#"\b((?:AKIA|ASIA|AIDA|AROA)[0-9A-Z]{16})\b"#, 1, ["akia", "asia", "aida", "aroa"]),
             // aws_secret_access_key = value
-            (#"(?i)aws_secret_access_key\s*[=:]\s*['"]?([A-Za-z0-9/+=]{40})"#, 1),
+            (#"(?i)aws_secret_access_key\s*[=:]\s*['"]?([A-Za-z0-9/+=]{40})"#, 1, ["aws_secret_access_key"]),
             // FOO_TOKEN=value, FOO_SECRET=value, DB_PASSWORD=value, PASSWORD=value
-            (#"(?i)\b[A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY)\s*=\s*['"]?([^\s'"]+)"#, 1),
+            (
+                #"(?i)\b[A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY)\s*=\s*['"]?([^\s'"]+)"#, 1,
+                ["token", "secret", "password", "passwd", "api_key"]
+            ),
         ]
-        rules = patterns.map { pattern, group in
+        rules = patterns.map { pattern, group, triggers in
             // The patterns are constants of this file; a failure here is a bug caught by the tests.
             guard let regex = try? NSRegularExpression(pattern: pattern) else {
                 preconditionFailure("Redactor pattern does not compile: \(pattern)")
             }
-            return Rule(regex: regex, group: group)
+            return Rule(regex: regex, group: group, triggers: triggers.map { Array($0.utf8) })
         }
     }
 
     /// `text` with card numbers and secrets masked.
     public func redact(_ text: String) -> String {
         var result = Self.maskCardNumbers(text)
-        for rule in rules {
+        let lowered = Self.asciiLowercased(result)
+        for rule in rules where rule.triggers.contains(where: { Self.contains(lowered, $0) }) {
             let ns = result as NSString
             let matches = rule.regex.matches(in: result, range: NSRange(location: 0, length: ns.length))
             guard !matches.isEmpty else { continue }
@@ -78,6 +102,28 @@ public struct Redactor: Sendable {
             result = mutable as String
         }
         return result
+    }
+
+    static func asciiLowercased(_ text: String) -> [UInt8] {
+        text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, haystack.count >= needle.count else { return false }
+        var index = 0
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first {
+                var match = true
+                for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
+                    match = false
+                    break
+                }
+                if match { return true }
+            }
+            index += 1
+        }
+        return false
     }
 
     /// Masks every Luhn-valid 13–19 digit card number, with or without space/dash group separators.
@@ -168,5 +214,54 @@ public struct Redactor: Sendable {
             sum += d
         }
         return sum % 10 == 0
+    }
+}
+
+extension Redactor {
+    /// `event` with every free-text field redacted: message, raw data, unmapped values, the command lines, names,
+    /// paths and lineage of the process and its parent (and the actor's process), file paths and names, and
+    /// endpoint host names and paths. Ids, numbers and enumerations are left as they are. The agent passes every
+    /// event through this before the spool, whichever sensor produced it.
+    public func redact(event: Event) -> Event {
+        var event = event
+        event.message = event.message.map(redact)
+        event.rawData = event.rawData.map(redact)
+        event.unmapped = event.unmapped?.mapValues(redact)
+        event.process = event.process.map(redact(process:))
+        if let process = event.actor?.process { event.actor?.process = redact(process: process) }
+        event.file = event.file.map(redact(file:))
+        event.srcEndpoint = event.srcEndpoint.map(redact(endpoint:))
+        event.dstEndpoint = event.dstEndpoint.map(redact(endpoint:))
+        return event
+    }
+
+    func redact(process: VigilCore.Process) -> VigilCore.Process {
+        var process = process
+        process.cmdLine = process.cmdLine.map(redact)
+        process.name = process.name.map(redact)
+        process.cwd = process.cwd.map(redact)
+        process.file = process.file.map(redact(file:))
+        process.lineage = process.lineage?.map(redact)
+        if var parent = process.parentProcess {
+            parent.cmdLine = parent.cmdLine.map(redact)
+            parent.name = parent.name.map(redact)
+            parent.file = parent.file.map(redact(file:))
+            process.parentProcess = parent
+        }
+        return process
+    }
+
+    func redact(file: FileObject) -> FileObject {
+        var file = file
+        file.path = file.path.map(redact)
+        file.name = file.name.map(redact)
+        return file
+    }
+
+    func redact(endpoint: Endpoint) -> Endpoint {
+        var endpoint = endpoint
+        endpoint.hostname = endpoint.hostname.map(redact)
+        endpoint.path = endpoint.path.map(redact)
+        return endpoint
     }
 }

@@ -44,7 +44,7 @@ extension Commands {
                 let facts = HostFacts.read()
                 let credential = try await enrollLocalAgent(
                     server: server, url: URL(string: url)!, host: facts.device)
-                let agent = Agent(configuration: .init(server: URL(string: url)!, token: credential), host: facts)
+                let agent = LegacyAgent(configuration: .init(server: URL(string: url)!, token: credential), host: facts)
                 let agentTask = Task { await agent.run() }
                 Output.out(
                     """

@@ -9,7 +9,7 @@ import FoundationNetworking
 /// Sends queued events to the server in batches, retrying with exponential backoff and jitter.
 ///
 /// Events wait in memory (bounded) until the server acknowledges them; past the bound the oldest are
-/// dropped and counted. The crash-safe disk spool replaces this queue in the agent issue.
+/// dropped and counted. `SpoolShipper` (disk spool, wire contract v1) replaces it once the server speaks v1.
 public final class Shipper: Sendable {
     public struct Statistics: Sendable, Equatable {
         public var sent = 0
