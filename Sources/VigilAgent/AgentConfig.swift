@@ -153,22 +153,6 @@ public struct AgentConfig: Sendable, Equatable {
 /// `vigil agent --server URL --enroll TOKEN --pin sha256:… --state DIR`: trades a one-time token for the agent's
 /// credential and the server's policy key, and saves the server certificate whose SHA-256 matches the pin.
 public enum Enrollment {
-    struct Request: Encodable {
-        var token: String
-        var host: Device
-    }
-
-    struct Reply: Decodable {
-        var agentID: String
-        var secret: String
-        var policyKey: String
-        enum CodingKeys: String, CodingKey {
-            case agentID = "agent_id"
-            case secret
-            case policyKey = "policy_key"
-        }
-    }
-
     /// Enrolls and writes `<state>/agent.conf`; returns its path.
     public static func enroll(
         server: URL, token: String, pin: String?, stateDirectory: String, host: Device
@@ -193,14 +177,14 @@ public enum Enrollment {
             client = try AgentHTTPClient(server: server, trust: nil)
         }
         client.timeoutSeconds = 30
-        let body = Array(try JSON.encoder().encode(Request(token: token, host: host)))
+        let body = Array(try JSON.encoder().encode(EnrollmentRequest(token: token, host: host)))
         let reply = try client.request(
             method: "POST", path: "/api/v1/agents/enroll", headers: [("Content-Type", "application/json")], body: body)
         guard reply.status == 201 || reply.status == 200 else {
             throw AgentConfig.ParseError(
                 description: "enrollment refused (HTTP \(reply.status)): \(ServerMessage.describe(reply.body))")
         }
-        let decoded = try JSONDecoder().decode(Reply.self, from: Data(reply.body))
+        let decoded = try JSONDecoder().decode(EnrollmentReply.self, from: Data(reply.body))
         let config = AgentConfig(
             server: server, agentID: decoded.agentID, secret: decoded.secret, policyKey: decoded.policyKey,
             stateDirectory: stateDirectory)

@@ -79,23 +79,14 @@ extension Commands {
             throw CLIError("this host has no /etc/machine-id; the agent cannot enroll (run systemd-machine-id-setup)")
         }
         let token = try server.agents.createToken(uses: 1, expiresAt: SystemClock().nowMilliseconds() + 60_000)
-        struct Body: Encodable {
-            var token: String
-            var host: Device
-        }
-        struct Reply: Decodable {
-            var agent_id: String
-            var secret: String
-        }
         var request = URLRequest(url: url.appendingPathComponent("api/v1/agents/enroll"))
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSON.encoder().encode(Body(token: token, host: host))
+        request.httpBody = try JSON.encoder().encode(EnrollmentRequest(token: token, host: host))
         let (data, response) = try await URLSession.shared.data(for: request)
         guard (response as? HTTPURLResponse)?.statusCode == 201 else {
             throw CLIError("the local agent could not enroll: \(String(decoding: data, as: UTF8.self))")
         }
-        let reply = try JSONDecoder().decode(Reply.self, from: data)
-        return "\(reply.agent_id).\(reply.secret)"
+        return try JSONDecoder().decode(EnrollmentReply.self, from: data).credential
     }
 }

@@ -39,26 +39,9 @@ public struct AgentDirectory: Sendable {
         return try Ed25519PrivateKey(seed: seed)
     }
 
-    struct EnrollRequest: Decodable {
-        var token: String
-        var host: Device
-    }
-
-    struct EnrollReply: Encodable {
-        var agentID: String
-        var secret: String
-        var policyKey: String
-
-        enum CodingKeys: String, CodingKey {
-            case agentID = "agent_id"
-            case secret
-            case policyKey = "policy_key"
-        }
-    }
-
     /// `POST /api/v1/agents/enroll`.
     func enroll(_ request: HTTPRequest, log: SecurityLog) throws -> HTTPResponse {
-        let body = try request.decodeJSON(EnrollRequest.self)
+        let body = try request.decodeJSON(EnrollmentRequest.self)
         guard let hostUID = body.host.uid, !hostUID.isEmpty, hostUID.utf8.count <= 256,
             !body.host.hostname.isEmpty, body.host.hostname.utf8.count <= 256
         else {
@@ -87,7 +70,7 @@ public struct AgentDirectory: Sendable {
             "enroll.accepted", request: request, agentID: agentID,
             detail: "agent enrolled for host \(hostUID) (\(body.host.hostname))")
         return .json(
-            EnrollReply(
+            EnrollmentReply(
                 agentID: agentID, secret: secret,
                 policyKey: Data(try policyKey().publicKey.rawRepresentation).base64EncodedString()),
             status: 201)
