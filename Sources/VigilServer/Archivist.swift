@@ -43,10 +43,12 @@ public final class Archivist: @unchecked Sendable {
     public func drain(limit: Int = 20_000) throws -> Int {
         lock.lock()
         defer { lock.unlock() }
-        let rows = try store.ledgerOutbox(limit: limit)
-        guard !rows.isEmpty else { return 0 }
         for attempt in 0..<2 {
             let (storage, ledger) = try open(reload: attempt > 0)
+            // Read the outbox after (re)loading the log: when another node appended meanwhile, it may have
+            // archived and deleted rows read before, and appending those again would archive them twice.
+            let rows = try store.ledgerOutbox(limit: limit)
+            guard !rows.isEmpty else { return 0 }
             storage.pending = (rows.map(\.item), rows.map(\.id))
             do {
                 try ledger.append(rows.lazy.map(\.item.entry))

@@ -406,9 +406,16 @@ extension PostgresEventStore: ServerStore {
                         [String(firstPosition), Self.bytea(nodes)])
                 }
                 if !outboxIDs.isEmpty {
-                    try db.query(
-                        "DELETE FROM ledger_outbox WHERE id = ANY($1::bigint[])",
+                    // Every row appended must still be in the outbox: if another node archived some of them
+                    // already, appending them again would archive them twice — roll back and reload instead.
+                    let deleted = try db.query(
+                        "WITH d AS (DELETE FROM ledger_outbox WHERE id = ANY($1::bigint[]) RETURNING 1) "
+                            + "SELECT count(*) FROM d",
                         ["{" + outboxIDs.map(String.init).joined(separator: ",") + "}"])
+                    let count = Self.int64(deleted.first?.first) ?? 0
+                    guard count == Int64(outboxIDs.count) else {
+                        throw SQLiteEventStore.ledgerMoved(size: size, expected: firstIndex)
+                    }
                 }
             }
         }
