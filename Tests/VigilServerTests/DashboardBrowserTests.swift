@@ -102,6 +102,7 @@ import VigilTestSupport
                     dstEndpoint: Endpoint(port: 443, hostname: text)))
         }
         _ = try fixture.store.insert(events, host: device, receivedAt: now - 1000)
+        try fixture.enqueue(events, host: device)
         try fixture.archive()
         let hostID = try fixture.hostID(device.hostname)
         let session = browser.session

@@ -84,6 +84,7 @@ final class DashboardFixture: @unchecked Sendable {
             let events = (byHost[index] ?? []).filter { $0.time <= received }
             _ = try store.insert(events.filter { $0.id.hasPrefix("old-") }, host: device, receivedAt: enrolled)
             _ = try store.insert(events.filter { !$0.id.hasPrefix("old-") }, host: device, receivedAt: received)
+            try enqueue(events, host: device)
         }
         try seedAlerts()
         try archive()
@@ -111,6 +112,14 @@ final class DashboardFixture: @unchecked Sendable {
                 eventUID: event.event.id, time: event.event.time, dedupKey: "k\(index)",
                 matchedFields: String(decoding: fields, as: UTF8.self))
         }
+    }
+
+    /// Queues events for the archive as ingest does (a plain `insert` does not; ingest's batch path does).
+    func enqueue(_ events: [Event], host: Device) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try store.enqueueLedger(
+            try events.map { LedgerItem(kind: "event", ref: "\(host.uid ?? "")/\($0.id)", entry: Array(try encoder.encode($0))) })
     }
 
     /// Moves everything stored into the archive and signs a checkpoint (the job runner is off in tests).

@@ -196,10 +196,12 @@ import VigilTestSupport
         #expect(check.intact, "\(check.problems)")
         #expect(check.entriesRehashed == check.newestSize && check.newestSize > 0)
         // A second checkpoint, then one entry changed in the store behind the archive's back.
-        _ = try fixture.store.insert(
-            [Event(id: "late", classUID: .processActivity, activityID: 1, time: DashboardFixture.now, metadata: EventMetadata())],
-            host: try #require(try fixture.store.hosts().first.map { Device(hostname: $0.hostname, uid: $0.uid) }),
-            receivedAt: DashboardFixture.now)
+        let late = [
+            Event(id: "late", classUID: .processActivity, activityID: 1, time: DashboardFixture.now, metadata: EventMetadata())
+        ]
+        let device = try #require(try fixture.store.hosts().first.map { Device(hostname: $0.hostname, uid: $0.uid) })
+        _ = try fixture.store.insert(late, host: device, receivedAt: DashboardFixture.now)
+        try fixture.enqueue(late, host: device)
         fixture.clock.advance(by: 20_000)
         try fixture.archive()
         check = try fixture.server.archivist.verifyStored()
