@@ -67,7 +67,6 @@ import VigilTestSupport
         let (stored, history) = try #require(try fixture.server.alerts.get(critical.id))
         #expect(stored.status == "resolved" && stored.resolvedBy == "user:analyst")
         #expect(history.map(\.action) == ["acknowledge", "resolve"])
-        // Resolving again is refused and said so on the page (409), the history unchanged.
         // Archive: verify now.
         try session.navigate(fixture.origin + "/archive")
         try session.click(try session.findElement(css: "form button[value=verify]"))
