@@ -104,7 +104,9 @@ public struct AlertStore: Sendable {
 
     /// The rules that fired most since `since` (ms): rule id, title, level, alert count and repeats, busiest
     /// first.
-    public func topRules(since: Int64, limit: Int = 10) throws -> [(
+    public func topRules(
+        since: Int64, limit: Int = 10
+    ) throws -> [(
         ruleID: String, title: String, level: String, alerts: Int, events: Int
     )] {
         try store.withSQL { db in

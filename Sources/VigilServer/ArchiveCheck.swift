@@ -35,7 +35,8 @@ extension Archivist {
         let stored = try storage.checkpoints()
         check.checkpoints = stored.count
         guard !stored.isEmpty else {
-            check.problems.append("there is no signed checkpoint yet; the archivist signs one within seconds of the first entry")
+            check.problems.append(
+                "there is no signed checkpoint yet; the archivist signs one within seconds of the first entry")
             return check
         }
         var parsed: [(size: UInt64, checkpoint: Checkpoint)] = []
@@ -45,7 +46,8 @@ extension Archivist {
                 _ = try note.verify(keys: [signer.verifier])
                 let checkpoint = try Checkpoint(text: note.text)
                 guard checkpoint.size == size else {
-                    check.problems.append("checkpoint stored as size \(size) says \(checkpoint.size) inside its signed text")
+                    check.problems.append(
+                        "checkpoint stored as size \(size) says \(checkpoint.size) inside its signed text")
                     continue
                 }
                 guard checkpoint.origin == origin else {
@@ -62,14 +64,16 @@ extension Archivist {
         check.newestSize = newest.size
         guard newest.size <= ledger.size else {
             check.problems.append(
-                "the newest checkpoint covers \(newest.size) entries but the stored log holds \(ledger.size): entries were deleted")
+                "the newest checkpoint covers \(newest.size) entries but the stored log holds \(ledger.size): entries were deleted"
+            )
             return check
         }
         let root = try ledger.root(treeSize: newest.size)
         if root == newest.checkpoint.root {
             check.checked.append("the stored tree's root at \(newest.size) entries equals the newest checkpoint's")
         } else {
-            check.problems.append("the stored tree's root at \(newest.size) entries differs from the newest checkpoint's")
+            check.problems.append(
+                "the stored tree's root at \(newest.size) entries differs from the newest checkpoint's")
         }
         var consistent = 0
         for earlier in parsed where earlier.size < newest.size && earlier.size > 0 {
@@ -80,7 +84,8 @@ extension Archivist {
                     root1: earlier.checkpoint.root.bytes, root2: newest.checkpoint.root.bytes, hasher: hasher)
                 consistent += 1
             } catch let error as LedgerError {
-                check.problems.append("checkpoint \(earlier.size) is not consistent with \(newest.size): \(error.message)")
+                check.problems.append(
+                    "checkpoint \(earlier.size) is not consistent with \(newest.size): \(error.message)")
             }
         }
         check.checked.append("\(consistent) earlier checkpoints proven consistent with the newest")
@@ -108,7 +113,8 @@ extension Archivist {
             if frontier.root(hasher: hasher) == newest.checkpoint.root {
                 check.checked.append("all \(newest.size) entries rehashed; their root equals the newest checkpoint's")
             } else {
-                check.problems.append("the root rebuilt from the \(newest.size) stored entries differs from the checkpoint's")
+                check.problems.append(
+                    "the root rebuilt from the \(newest.size) stored entries differs from the checkpoint's")
             }
         } else {
             check.checked.append("the newest \(check.entriesRehashed) entries rehashed and equal to the stored tree")

@@ -119,7 +119,9 @@ final class DashboardFixture: @unchecked Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try store.enqueueLedger(
-            try events.map { LedgerItem(kind: "event", ref: "\(host.uid ?? "")/\($0.id)", entry: Array(try encoder.encode($0))) })
+            try events.map {
+                LedgerItem(kind: "event", ref: "\(host.uid ?? "")/\($0.id)", entry: Array(try encoder.encode($0)))
+            })
     }
 
     /// Moves everything stored into the archive and signs a checkpoint (the job runner is off in tests).

@@ -29,11 +29,13 @@ import VigilTestSupport
         // Escaping alone must keep the hostile rule titles and matched fields inert: CSP off.
         try session.bypassContentSecurityPolicy(true)
         let critical = try #require(
-            try fixture.server.alerts.list({
-                var filter = AlertFilter()
-                filter.level = "critical"
-                return filter
-            }()).first)
+            try fixture.server.alerts.list(
+                {
+                    var filter = AlertFilter()
+                    filter.level = "critical"
+                    return filter
+                }()
+            ).first)
         for target in ["/", "/alerts", "/alerts?level=critical", "/alerts/\(critical.id)", "/archive"] {
             try session.navigate(fixture.origin + target)
             let dialogs = try session.strings("return window.__vigilDialogs || [];")
@@ -41,10 +43,13 @@ import VigilTestSupport
             let scripts = try session.strings(
                 "return Array.from(document.scripts).map(function (s) { return s.getAttribute('src') || 'inline'; });")
             #expect(scripts == ["/static/vigil.js"], "\(target): scripts \(scripts)")
-            #expect(try session.findElements(css: "img, iframe, svg[onload], [onerror], [onmouseover]").isEmpty, "\(target)")
+            #expect(
+                try session.findElements(css: "img, iframe, svg[onload], [onerror], [onmouseover]").isEmpty, "\(target)"
+            )
             #expect(try session.consoleErrors().isEmpty, "\(target): console errors")
             let nav = try session.strings(
-                "return Array.from(document.querySelectorAll('header nav a')).map(function (a) { return a.getAttribute('href'); });")
+                "return Array.from(document.querySelectorAll('header nav a')).map(function (a) { return a.getAttribute('href'); });"
+            )
             #expect(!nav.contains("/settings"), "\(target): an analyst sees the Settings link")
         }
         // The alert page: rule, the fields as text, the event and its neighbours, the proof links.
@@ -76,7 +81,9 @@ import VigilTestSupport
     }
 
     /// Signs `name` in over the API; returns the session cookie and its CSRF token.
-    static func signIn(_ fixture: DashboardFixture, name: String, password: String, secret: [UInt8]) throws -> (
+    static func signIn(
+        _ fixture: DashboardFixture, name: String, password: String, secret: [UInt8]
+    ) throws -> (
         String, String
     ) {
         let body = try JSONSerialization.data(withJSONObject: [
@@ -94,7 +101,10 @@ import VigilTestSupport
     }
 
     static func form(_ fields: [(String, String)]) -> [UInt8] {
-        Array(fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&").utf8)
+        Array(
+            fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(
+                separator: "&"
+            ).utf8)
     }
 
     @Test func adminSettingsFormsAndRoleChecks() throws {
@@ -120,8 +130,10 @@ import VigilTestSupport
         // Add a user: the otpauth URI is shown once, then never again.
         let added = try post(
             "/settings",
-            [("csrf_token", csrf), ("do", "add-user"), ("name", "carol"), ("role", "auditor"),
-             ("password", "carol password 2026")], cookie: cookie)
+            [
+                ("csrf_token", csrf), ("do", "add-user"), ("name", "carol"), ("role", "auditor"),
+                ("password", "carol password 2026"),
+            ], cookie: cookie)
         #expect(added.status == 200, "\(added.text)")
         #expect(added.text.contains("otpauth://totp/Vigil:carol?secret="))
         let again = try RawHTTPClient.request(port: fixture.port, path: "/settings", headers: [("Cookie", cookie)])
@@ -135,7 +147,8 @@ import VigilTestSupport
         #expect(weak.status == 400 && weak.text.contains("class=\"error\""))
         // Tokens: an API token and an enrollment token, each shown once.
         let token = try post(
-            "/settings", [("csrf_token", csrf), ("do", "create-token"), ("name", "ci"), ("role", "auditor"), ("days", "30")],
+            "/settings",
+            [("csrf_token", csrf), ("do", "create-token"), ("name", "ci"), ("role", "auditor"), ("days", "30")],
             cookie: cookie)
         #expect(token.status == 200 && token.text.contains("vgt_"))
         let enrollment = try post(
@@ -143,7 +156,8 @@ import VigilTestSupport
             cookie: cookie)
         #expect(enrollment.status == 200 && enrollment.text.contains("vet_"), "\(enrollment.text.suffix(800))")
         // Without the CSRF token nothing happens.
-        let forged = try post("/settings", [("do", "create-enrollment"), ("uses", "1"), ("hours", "1")], cookie: cookie)
+        let forged = try post(
+            "/settings", [("do", "create-enrollment"), ("uses", "1"), ("hours", "1")], cookie: cookie)
         #expect(forged.status == 403)
         // The analyst: no Settings (403 on the page and the form), no admin link.
         let analystPage = try fixture.get("/settings")
@@ -157,11 +171,13 @@ import VigilTestSupport
         // An auditor cannot work alerts: the page has no triage form and the POST is refused.
         let alert = try #require(try fixture.server.alerts.list(AlertFilter()).first)
         let carolSecret = try #require(
-            URLComponents(string: added.text.components(separatedBy: "otpauth://")[1].components(separatedBy: "<")[0]
-                .replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "totp/", with: "x://h/")
-                .replacingOccurrences(of: "Vigil:carol", with: "carol"))?.queryItems?.first { $0.name == "secret" }?
+            URLComponents(
+                string: added.text.components(separatedBy: "otpauth://")[1].components(separatedBy: "<")[0]
+                    .replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "totp/", with: "x://h/")
+                    .replacingOccurrences(of: "Vigil:carol", with: "carol"))?.queryItems?.first { $0.name == "secret" }?
                 .value.flatMap { Base32.decode($0) })
-        let (carol, carolCSRF) = try Self.signIn(fixture, name: "carol", password: "carol password 2026", secret: carolSecret)
+        let (carol, carolCSRF) = try Self.signIn(
+            fixture, name: "carol", password: "carol password 2026", secret: carolSecret)
         let alertPage = try RawHTTPClient.request(
             port: fixture.port, path: "/alerts/\(alert.id)", headers: [("Cookie", carol)])
         #expect(alertPage.status == 200 && !alertPage.text.contains("form class=\"triage\""))
@@ -196,7 +212,9 @@ import VigilTestSupport
         #expect(check.entriesRehashed == check.newestSize && check.newestSize > 0)
         // A second checkpoint, then one entry changed in the store behind the archive's back.
         let late = [
-            Event(id: "late", classUID: .processActivity, activityID: 1, time: DashboardFixture.now, metadata: EventMetadata())
+            Event(
+                id: "late", classUID: .processActivity, activityID: 1, time: DashboardFixture.now,
+                metadata: EventMetadata())
         ]
         let device = try #require(try fixture.store.hosts().first.map { Device(hostname: $0.hostname, uid: $0.uid) })
         _ = try fixture.store.insert(late, host: device, receivedAt: DashboardFixture.now)

@@ -45,7 +45,8 @@ struct TriagePagesTests {
                     history: Self.hostile.map {
                         AlertComment(id: 1, time: Self.now, author: $0, action: $0, comment: $0)
                     },
-                    matched: TriageRoutes.matchedFields(alerts[1].matchedFields), events: rows, missingUIDs: Self.hostile,
+                    matched: TriageRoutes.matchedFields(alerts[1].matchedFields), events: rows,
+                    missingUIDs: Self.hostile,
                     related: rows, hostID: 1, canChange: true, csrfToken: token,
                     notice: Notice(text: Self.hostile[0], error: true))),
             TriagePages.archive(
@@ -58,17 +59,20 @@ struct TriagePagesTests {
                     now: Self.now,
                     users: [
                         UserRecord(
-                            id: 1, name: Self.hostile[0], role: .admin, disabled: false, lockedUntil: 0, failedAttempts: 0,
+                            id: 1, name: Self.hostile[0], role: .admin, disabled: false, lockedUntil: 0,
+                            failedAttempts: 0,
                             createdAt: Self.now)
                     ],
                     tokens: [
                         APITokenInfo(
-                            id: 1, name: Self.hostile[1], role: .auditor, createdBy: Self.hostile[2], createdAt: Self.now,
+                            id: 1, name: Self.hostile[1], role: .auditor, createdBy: Self.hostile[2],
+                            createdAt: Self.now,
                             expiresAt: nil, lastUsedAt: nil, revokedAt: nil)
                     ],
                     agents: [
                         AgentRow(
-                            id: Self.hostile[3], hostname: Self.hostile[4], hostUID: Self.hostile[5], enrolledAt: Self.now,
+                            id: Self.hostile[3], hostname: Self.hostile[4], hostUID: Self.hostile[5],
+                            enrolledAt: Self.now,
                             lastSeen: nil, revokedAt: nil)
                     ], agentsAvailable: true, csrfToken: token, notice: nil, secret: ("uri", Self.hostile[6]))),
         ]
@@ -83,7 +87,8 @@ struct TriagePagesTests {
         for html in pages[1...] {
             let forms = html.components(separatedBy: "method=\"post\"").count - 1
             #expect(forms > 0)
-            #expect(html.components(separatedBy: "name=\"csrf_token\" value=\"csrf&quot;&lt;x&gt;\"").count - 1 == forms)
+            #expect(
+                html.components(separatedBy: "name=\"csrf_token\" value=\"csrf&quot;&lt;x&gt;\"").count - 1 == forms)
         }
         // Acknowledge is offered only while open; nothing when the viewer may not change alerts.
         #expect(pages[1].contains("value=\"acknowledge\""))

@@ -149,7 +149,10 @@ enum TriagePages {
             [("", "any status")] + AlertStore.statuses.map { ($0, $0) }, selected: form.status)
         let hostOptions = options([("", "any host")] + model.hostnames.map { ($0, $0) }, selected: form.host)
         let rangeOptions = options(
-            [("", "any time"), ("1h", "last hour"), ("24h", "last 24 h"), ("7d", "last 7 days"), ("30d", "last 30 days")],
+            [
+                ("", "any time"), ("1h", "last hour"), ("24h", "last 24 h"), ("7d", "last 7 days"),
+                ("30d", "last 30 days"),
+            ],
             selected: form.range)
         var body = """
             <form class="filters" method="get" action="/alerts" role="search">
@@ -172,16 +175,20 @@ enum TriagePages {
         } else {
             body += alertTable(
                 model.rows,
-                caption: "\(model.rows.count) alerts, newest first\(model.offset > 0 ? " (from #\(model.offset + 1))" : "")")
+                caption:
+                    "\(model.rows.count) alerts, newest first\(model.offset > 0 ? " (from #\(model.offset + 1))" : "")")
             var links: [String] = []
             if model.offset > 0 { links.append(PageKit.anchor(PageKit.link("/alerts", form.parameters), "« Newest")) }
             if model.hasMore {
                 links.append(
                     PageKit.anchor(
-                        PageKit.link("/alerts", form.parameters + [("offset", String(model.offset + model.rows.count))]),
+                        PageKit.link(
+                            "/alerts", form.parameters + [("offset", String(model.offset + model.rows.count))]),
                         "Older »", class: "next"))
             }
-            if !links.isEmpty { body += "<nav class=\"pager\" aria-label=\"Pages\">\(links.joined(separator: " "))</nav>" }
+            if !links.isEmpty {
+                body += "<nav class=\"pager\" aria-label=\"Pages\">\(links.joined(separator: " "))</nav>"
+            }
         }
         return Layout.page(title: "Alerts", section: .alerts, now: model.now, body: body)
     }
@@ -205,7 +212,8 @@ enum TriagePages {
                 ?? HTML.escape(alert.hostname ?? "unknown")) + "</dd>"
         var matched = ""
         for (name, value) in model.matched {
-            matched += "<tr><th scope=\"row\" class=\"mono\">\(HTML.escape(name))</th><td class=\"mono\">\(HTML.escape(value))</td></tr>"
+            matched +=
+                "<tr><th scope=\"row\" class=\"mono\">\(HTML.escape(name))</th><td class=\"mono\">\(HTML.escape(value))</td></tr>"
         }
         var body = notice(model.notice)
         body += """
@@ -231,7 +239,8 @@ enum TriagePages {
         if model.related.isEmpty {
             body += "<p class=\"muted\">No other event on this host within five minutes.</p>"
         } else {
-            body += Pages.eventTable(model.related, showHost: false, caption: "Events five minutes either side, newest first")
+            body += Pages.eventTable(
+                model.related, showHost: false, caption: "Events five minutes either side, newest first")
             if let hostID = model.hostID {
                 body +=
                     "<p>"
@@ -342,7 +351,8 @@ enum TriagePages {
         }
         if model.checkpoints.isEmpty {
             body += Layout.emptyState(
-                "No checkpoint signed yet.", "The archivist signs a checkpoint within seconds of the first archived entry.")
+                "No checkpoint signed yet.",
+                "The archivist signs a checkpoint within seconds of the first archived entry.")
         } else {
             var rows = ""
             for checkpoint in model.checkpoints {
@@ -379,7 +389,8 @@ enum TriagePages {
         for user in model.users {
             let state =
                 user.disabled
-                ? "disabled" : user.lockedUntil > model.now ? "locked until \(PageKit.time(user.lockedUntil))" : "active"
+                ? "disabled"
+                : user.lockedUntil > model.now ? "locked until \(PageKit.time(user.lockedUntil))" : "active"
             let action = user.disabled ? "enable-user" : "disable-user"
             users += """
                 <tr><td>\(HTML.escape(user.name))</td><td>\(HTML.escape(user.role.rawValue))</td><td>\(HTML.escape(state))</td>\

@@ -183,20 +183,21 @@ struct TriageRoutes: Sendable {
 
     // MARK: Archive
 
-    func archivePage(context: RequestContext, result: StoredArchiveCheck?, notice: Notice?) throws -> ArchivePageModel? {
+    func archivePage(context: RequestContext, result: StoredArchiveCheck?, notice: Notice?) throws -> ArchivePageModel?
+    {
         guard let archivist = services.archivist else { return nil }
         let store = archivist.store
         var times: [UInt64: Int64] = [:]
         try store.withSQL { db in
-            for row in try db.query("SELECT size, signed_at FROM ledger_checkpoints ORDER BY size DESC LIMIT 200", [])
-            {
+            for row in try db.query("SELECT size, signed_at FROM ledger_checkpoints ORDER BY size DESC LIMIT 200", []) {
                 if let size = row[0].flatMap({ UInt64($0) }), let time = row[1].flatMap({ Int64($0) }) {
                     times[size] = time
                 }
             }
         }
         let checkpoints = try store.ledgerCheckpoints().suffix(200).reversed().map { size, note -> CheckpointRow in
-            let root = (try? SignedNote(parsing: note)).flatMap { try? Checkpoint(text: $0.text) }?.root.hex ?? "unreadable"
+            let root =
+                (try? SignedNote(parsing: note)).flatMap { try? Checkpoint(text: $0.text) }?.root.hex ?? "unreadable"
             return CheckpointRow(size: size, signedAt: times[size], root: root)
         }
         return ArchivePageModel(
@@ -208,7 +209,9 @@ struct TriageRoutes: Sendable {
 
     // MARK: Settings
 
-    func settingsPage(context: RequestContext, notice: Notice?, secret: (label: String, value: String)?) throws
+    func settingsPage(
+        context: RequestContext, notice: Notice?, secret: (label: String, value: String)?
+    ) throws
         -> SettingsPageModel
     {
         let agentRows = try (services.agents?.store.agents() ?? []).map {
@@ -233,7 +236,8 @@ struct TriageRoutes: Sendable {
             switch field("do") {
             case "add-user":
                 guard let role = Role(name: field("role")) else {
-                    throw HTTPError(status: 400, code: "invalid-role", message: "Role must be admin, analyst or auditor.")
+                    throw HTTPError(
+                        status: 400, code: "invalid-role", message: "Role must be admin, analyst or auditor.")
                 }
                 let created = try services.authenticator.addUser(
                     name: field("name"), role: role, password: form["password"] ?? "")
@@ -248,9 +252,12 @@ struct TriageRoutes: Sendable {
                 notice = Notice(text: "\(disable ? "Disabled" : "Enabled") \(field("name")).", error: false)
                 context.outcome = "\(disable ? "disabled" : "enabled") user \(field("name"))"
             case "create-token":
-                guard Authorization.allows(context.principal, .manageTokens) else { throw HTTPError(status: 403, code: "forbidden", message: "Only an admin manages tokens and agents.") }
+                guard Authorization.allows(context.principal, .manageTokens) else {
+                    throw HTTPError(status: 403, code: "forbidden", message: "Only an admin manages tokens and agents.")
+                }
                 guard let role = Role(name: field("role")) else {
-                    throw HTTPError(status: 400, code: "invalid-role", message: "Role must be admin, analyst or auditor.")
+                    throw HTTPError(
+                        status: 400, code: "invalid-role", message: "Role must be admin, analyst or auditor.")
                 }
                 guard let days = Int(field("days")), (1...366).contains(days) else {
                     throw HTTPError(status: 400, code: "invalid-expiry", message: "Expiry must be 1 to 366 days.")
@@ -262,14 +269,19 @@ struct TriageRoutes: Sendable {
                 secret = ("API token \(info.name)", token)
                 context.outcome = "created API token \(info.id) (\(role.rawValue))"
             case "revoke-token":
-                guard Authorization.allows(context.principal, .manageTokens) else { throw HTTPError(status: 403, code: "forbidden", message: "Only an admin manages tokens and agents.") }
+                guard Authorization.allows(context.principal, .manageTokens) else {
+                    throw HTTPError(status: 403, code: "forbidden", message: "Only an admin manages tokens and agents.")
+                }
                 guard let id = Int64(field("id")), try services.authenticator.revokeToken(id: id) else {
-                    throw HTTPError(status: 404, code: "not-found", message: "There is no active API token \(field("id")).")
+                    throw HTTPError(
+                        status: 404, code: "not-found", message: "There is no active API token \(field("id")).")
                 }
                 notice = Notice(text: "Revoked API token \(id).", error: false)
                 context.outcome = "revoked API token \(id)"
             case "create-enrollment":
-                guard Authorization.allows(context.principal, .manageTokens) else { throw HTTPError(status: 403, code: "forbidden", message: "Only an admin manages tokens and agents.") }
+                guard Authorization.allows(context.principal, .manageTokens) else {
+                    throw HTTPError(status: 403, code: "forbidden", message: "Only an admin manages tokens and agents.")
+                }
                 guard let agents = services.agents else {
                     throw HTTPError(status: 503, code: "unavailable", message: "This server enrolls no agents.")
                 }
@@ -279,12 +291,16 @@ struct TriageRoutes: Sendable {
                 guard let hours = Int64(field("hours")), (1...8784).contains(hours) else {
                     throw HTTPError(status: 400, code: "invalid-expiry", message: "Expiry must be 1 to 8784 hours.")
                 }
-                let token = try agents.createToken(uses: uses, expiresAt: clock.nowMilliseconds() + hours * PageKit.hour)
-                notice = Notice(text: "Created an enrollment token for \(uses) enrollment(s), \(hours) h.", error: false)
+                let token = try agents.createToken(
+                    uses: uses, expiresAt: clock.nowMilliseconds() + hours * PageKit.hour)
+                notice = Notice(
+                    text: "Created an enrollment token for \(uses) enrollment(s), \(hours) h.", error: false)
                 secret = ("Enrollment token", token)
                 context.outcome = "created enrollment token (\(uses) uses, \(hours) h)"
             case "revoke-agent":
-                guard Authorization.allows(context.principal, .manageTokens) else { throw HTTPError(status: 403, code: "forbidden", message: "Only an admin manages tokens and agents.") }
+                guard Authorization.allows(context.principal, .manageTokens) else {
+                    throw HTTPError(status: 403, code: "forbidden", message: "Only an admin manages tokens and agents.")
+                }
                 guard let agents = services.agents,
                     try agents.store.revokeAgent(id: field("id"), at: clock.nowMilliseconds())
                 else {
