@@ -88,6 +88,7 @@ enum Assets {
         li.error { color: #a3261b; font-weight: 600; }
         section.secret pre { background: var(--bg); border: 1px solid #d9822b; padding: 8px; white-space: pre-wrap; word-break: break-all; }
         a.proof { font-size: 11px; margin-left: 6px; }
+        section.tiles + dl.facts, form.triage + *, main > form { margin-top: 12px; margin-bottom: 12px; }
         td form { display: inline; }
         .lede { color: var(--muted); }
         @media print {

@@ -92,6 +92,9 @@ enum Pages {
                 "No host has reported yet.",
                 "Start an agent (vigil agent --server URL …) on a host; its events appear here within seconds.")
         }
+        if let critical = model.criticalAlerts {
+            body += TriagePages.overviewAlerts(critical: critical, topRules: model.topRules)
+        }
         body += """
             <section class="charts">
             <figure><figcaption>Events by severity, last 24 hours (per hour)</figcaption>
@@ -112,7 +115,6 @@ enum Pages {
             \(countTable(model.byHost, label: "Host", caption: "Events by host (busiest 20, last 30 days)"))
             </div>
             </section>
-            \(model.criticalAlerts.map { TriagePages.overviewAlerts(critical: $0, topRules: model.topRules) } ?? "")
 
             """
         if !model.silentHosts.isEmpty {
