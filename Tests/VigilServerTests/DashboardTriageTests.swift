@@ -155,6 +155,30 @@ import VigilTestSupport
             "/settings", [("csrf_token", csrf), ("do", "create-enrollment"), ("uses", "2"), ("hours", "24")],
             cookie: cookie)
         #expect(enrollment.status == 200 && enrollment.text.contains("vet_"), "\(enrollment.text.suffix(800))")
+        let ci = try #require(try fixture.server.authenticator.listTokens().first { $0.name == "ci" })
+        let revokedToken = try post(
+            "/settings", [("csrf_token", csrf), ("do", "revoke-token"), ("id", String(ci.id))], cookie: cookie)
+        #expect(revokedToken.status == 200 && revokedToken.text.contains("Revoked API token \(ci.id)"))
+        #expect(try fixture.server.authenticator.listTokens().first { $0.id == ci.id }?.revokedAt != nil)
+        // The enrollment token works once, the agent is listed, and the admin revokes it from the page.
+        let vet = try #require(
+            enrollment.text.components(separatedBy: "vet_").dropFirst().first?.components(separatedBy: "<").first)
+        let enroll = try RawHTTPClient.request(
+            port: fixture.port, method: "POST", path: "/api/v1/agents/enroll",
+            headers: [("Content-Type", "application/json")],
+            body: Array(
+                try JSON.encoder().encode(
+                    ServerFixture.EnrollBody(
+                        token: "vet_" + vet, host: Device(hostname: "new-<b>host</b>", uid: "machine-77")))))
+        #expect(enroll.status == 201, "\(enroll.text)")
+        let agentID = try #require(
+            (try JSONSerialization.jsonObject(with: Data(enroll.text.utf8)) as? [String: Any])?["agent_id"] as? String)
+        let listed = try RawHTTPClient.request(port: fixture.port, path: "/settings", headers: [("Cookie", cookie)])
+        #expect(listed.text.contains(agentID) && listed.text.contains("new-&lt;b&gt;host&lt;/b&gt;"))
+        let revoked = try post(
+            "/settings", [("csrf_token", csrf), ("do", "revoke-agent"), ("id", agentID)], cookie: cookie)
+        #expect(revoked.status == 200 && revoked.text.contains("Revoked agent"))
+        #expect(try fixture.server.store.agents().first { $0.id == agentID }?.revokedAt != nil)
         // Without the CSRF token nothing happens.
         let forged = try post(
             "/settings", [("do", "create-enrollment"), ("uses", "1"), ("hours", "1")], cookie: cookie)
