@@ -13,12 +13,18 @@ struct API: Sendable {
     let accessLog: AccessLog
     let alerts: AlertStore
     let metrics: Metrics
+    /// The archive and the agent directory, for the dashboard's archive and settings pages.
+    var archivist: Archivist? = nil
+    var agents: AgentDirectory? = nil
 
     static let loginCookie = "vigil_login"
 
     func addRoutes(to router: inout SecureRouter) {
         router.add("GET", "/healthz", .public) { _ in .text("ok\n") }
-        DashboardRoutes.add(to: &router, store: store, clock: clock)
+        DashboardRoutes.add(
+            to: &router, store: store, clock: clock,
+            services: DashboardServices(
+                alerts: alerts, authenticator: authenticator, archivist: archivist, agents: agents))
         addSessionRoutes(to: &router)
         addPeopleRoutes(to: &router)
         addReadRoutes(to: &router)

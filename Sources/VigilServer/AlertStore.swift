@@ -23,6 +23,8 @@ public struct AlertRecord: Sendable, Equatable {
     public var resolvedBy: String?
     public var resolvedAt: Int64?
     public var comment: String?
+    /// Every event that raised the alert (first and repeats), as stored in `event_uids`.
+    public var eventUIDs: [String] = []
 
     /// The JSON object for the API (sorted keys; `matched_fields` embedded as an object).
     func jsonObject() -> [String: Any] {
@@ -90,7 +92,31 @@ public struct AlertStore: Sendable {
             time: Int64(row[7] ?? "") ?? 0,
             status: row[8] ?? "", dedupKey: row[9] ?? "", repeatCount: Int(row[10] ?? "") ?? 1,
             matchedFields: row[11] ?? "{}", acknowledgedBy: row[12], acknowledgedAt: row[13].flatMap { Int64($0) },
-            resolvedBy: row[14], resolvedAt: row[15].flatMap { Int64($0) }, comment: row[16])
+            resolvedBy: row[14], resolvedAt: row[15].flatMap { Int64($0) }, comment: row[16],
+            eventUIDs: allUIDs(row[6]))
+    }
+
+    /// All uids in `event_uids` (a JSON array; a bare uid from older rows counts as one).
+    static func allUIDs(_ text: String?) -> [String] {
+        guard let text, !text.isEmpty else { return [] }
+        return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? [text]
+    }
+
+    /// The rules that fired most since `since` (ms): rule id, title, level, alert count and repeats, busiest
+    /// first.
+    public func topRules(
+        since: Int64, limit: Int = 10
+    ) throws -> [(
+        ruleID: String, title: String, level: String, alerts: Int, events: Int
+    )] {
+        try store.withSQL { db in
+            try db.query(
+                """
+                SELECT rule_id, MAX(rule_title), MAX(level), COUNT(*), SUM(repeat_count) FROM alerts
+                WHERE time >= ? GROUP BY rule_id ORDER BY COUNT(*) DESC, rule_id LIMIT ?
+                """, [.integer(since), .integer(Int64(limit))]
+            ).map { ($0[0] ?? "", $0[1] ?? "", $0[2] ?? "", Int($0[3] ?? "") ?? 0, Int($0[4] ?? "") ?? 0) }
+        }
     }
 
     /// The first event of an alert: `event_uids` holds the JSON array of the events that raised it.

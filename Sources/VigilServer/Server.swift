@@ -105,7 +105,7 @@ public final class Server: Sendable {
         var router = SecureRouter()
         API(
             store: store, configuration: configuration, clock: clock, authenticator: authenticator,
-            accessLog: accessLog, alerts: alerts, metrics: metrics
+            accessLog: accessLog, alerts: alerts, metrics: metrics, archivist: archivist, agents: agents
         ).addRoutes(to: &router)
         RouteContext(
             configuration: configuration, store: store, clock: clock, agents: agents, archivist: archivist,

@@ -29,7 +29,15 @@ import VigilTestSupport
         try fixture.seed()
         var crawler = SiteCrawler(port: fixture.port, session: browser.session)
         crawler.headers = fixture.authHeaders
-        let pages = try crawler.crawl(from: Self.sections)
+        // Every event row links to its inclusion proof: room for those beside the pages.
+        crawler.maxPages = 2000
+        // The analyst has no Settings link (admins only): the crawl starts from every other section.
+        let pages = try crawler.crawl(from: Self.sections.filter { $0 != "/settings" })
+        #expect(!pages.contains { $0.target.hasPrefix("/settings") }, "an analyst's page links to Settings")
+        #expect(try fixture.get("/settings").status == 403)
+        for prefix in ["/alerts/", "/api/v1/events/", "/archive"] {
+            #expect(pages.contains { $0.target.hasPrefix(prefix) }, "nothing crawled under \(prefix)")
+        }
         print(
             "dashboard crawl: \(pages.count) addresses, \(pages.filter { $0.contentType.hasPrefix("text/html") }.count) pages rendered"
         )
@@ -94,6 +102,8 @@ import VigilTestSupport
                     dstEndpoint: Endpoint(port: 443, hostname: text)))
         }
         _ = try fixture.store.insert(events, host: device, receivedAt: now - 1000)
+        try fixture.enqueue(events, host: device)
+        try fixture.archive()
         let hostID = try fixture.hostID(device.hostname)
         let session = browser.session
         try session.addScriptOnNewDocument(Self.dialogHook)
@@ -148,7 +158,8 @@ import VigilTestSupport
         try session.bypassContentSecurityPolicy(false)
         var crawler = SiteCrawler(port: fixture.port, session: session)
         crawler.headers = fixture.authHeaders
-        let crawl = try crawler.crawl(from: Self.sections)
+        crawler.maxPages = 2000
+        let crawl = try crawler.crawl(from: Self.sections.filter { $0 != "/settings" })
         for page in crawl {
             #expect(page.status == 200, "\(page.target): \(page.status)")
             #expect(page.consoleErrors.isEmpty, "\(page.target): \(page.consoleErrors)")
@@ -239,7 +250,9 @@ import VigilTestSupport
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         let shots = [
-            ("overview", "/"), ("events", "/events?range=24h"), ("host", "/hosts/\(busiest)"),
+            ("overview", "/"), ("events", "/events?range=24h"), ("host", "/hosts/\(busiest)"), ("alerts", "/alerts"),
+            ("alert", "/alerts/\(try #require(try fixture.server.alerts.list(AlertFilter()).first?.id))"),
+            ("archive", "/archive"),
         ]
         for (name, target) in shots {
             try browser.session.navigate(fixture.origin + target)

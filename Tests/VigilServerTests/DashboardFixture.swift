@@ -84,7 +84,50 @@ final class DashboardFixture: @unchecked Sendable {
             let events = (byHost[index] ?? []).filter { $0.time <= received }
             _ = try store.insert(events.filter { $0.id.hasPrefix("old-") }, host: device, receivedAt: enrolled)
             _ = try store.insert(events.filter { !$0.id.hasPrefix("old-") }, host: device, receivedAt: received)
+            try enqueue(events, host: device)
         }
+        try seedAlerts()
+        try archive()
+    }
+
+    /// Hostile strings for rule titles and matched fields.
+    static let hostile = [
+        "<script>alert(1)</script>", #""><img src=x onerror=alert(1)>"#, "javascript:alert(1)",
+        "' onmouseover='alert(1)", "<svg/onload=alert(1)>",
+    ]
+
+    /// Alerts on the first seeded host, raised by its newest events: one critical with hostile title and
+    /// matched fields, and a few more, so the alert pages have events and neighbours to show.
+    func seedAlerts() throws {
+        guard let host = try store.hosts().first else { return }
+        let found = try store.searchEvents(VigilStore.EventQuery(hostID: host.id, limit: 4)).events
+        for (index, event) in found.enumerated() {
+            let hostile = Self.hostile[index % Self.hostile.count]
+            let fields = try JSONSerialization.data(
+                withJSONObject: ["process.cmd_line": hostile, "user.name": "root", "count": index + 1],
+                options: [.sortedKeys])
+            try server.alerts.insert(
+                ruleID: "rule-\(index)", ruleTitle: "Suspicious \(hostile) #\(index)",
+                level: index == 0 ? "critical" : index == 1 ? "high" : "medium", hostUID: host.uid,
+                eventUID: event.event.id, time: event.event.time, dedupKey: "k\(index)",
+                matchedFields: String(decoding: fields, as: UTF8.self))
+        }
+    }
+
+    /// Queues events for the archive as ingest does (a plain `insert` does not; ingest's batch path does).
+    func enqueue(_ events: [Event], host: Device) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try store.enqueueLedger(
+            try events.map {
+                LedgerItem(kind: "event", ref: "\(host.uid ?? "")/\($0.id)", entry: Array(try encoder.encode($0)))
+            })
+    }
+
+    /// Moves everything stored into the archive and signs a checkpoint (the job runner is off in tests).
+    func archive() throws {
+        while try server.archivist.drain() > 0 {}
+        try server.archivist.checkpointIfDue(now: clock.nowMilliseconds(), entries: 1, seconds: 0)
     }
 
     func get(_ path: String) throws -> RawHTTPResponse {

@@ -211,7 +211,8 @@ import VigilTestSupport
         "html", "head", "meta", "title", "link", "script", "body", "header", "a", "nav", "span", "time", "main",
         "h1", "h2", "footer", "div", "p", "section", "figure", "figcaption", "svg", "rect", "text", "line",
         "polyline", "circle", "table", "caption", "thead", "tbody", "tr", "th", "td", "details", "summary", "pre",
-        "strong", "dl", "dt", "dd", "form", "label", "select", "option", "input", "button",
+        "strong", "dl", "dt", "dd", "form", "label", "select", "option", "input", "button", "textarea", "code", "ol",
+        "ul", "li", "br",
     ]
 
     static func checkInert(_ html: String, sourceLocation: SourceLocation = #_sourceLocation) throws {

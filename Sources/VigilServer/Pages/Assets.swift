@@ -72,10 +72,28 @@ enum Assets {
         .empty { border: 1px dashed var(--line); border-radius: 6px; padding: 14px 18px; background: var(--bg); color: var(--muted); margin: 10px 0; }
         .empty .headline { color: var(--fg); font-weight: 600; margin-top: 0; }
         p.error { color: #a3261b; font-weight: 600; }
+        p.ok { color: #1c6b2c; font-weight: 600; }
+        .status.st-open { background: #fdeaea; color: #8a1c14; }
+        .status.st-acknowledged { background: #fdf4dc; color: #7a5a08; }
+        .status.st-resolved { background: #e3f4e6; color: #1c6b2c; }
+        form.triage { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 10px; margin-top: 10px; }
+        form.triage label { display: flex; flex-direction: column; gap: 4px; color: var(--muted); }
+        form.triage textarea, form.triage button { font: inherit; }
+        form.triage textarea { max-width: 60em; }
+        table.matched th { text-align: left; padding-right: 14px; }
+        ol.history li { margin: 2px 0; }
+        section.verify { border: 1px solid var(--line); border-radius: 6px; padding: 4px 14px; margin: 10px 0; }
+        section.verify.ok { border-color: #1c6b2c; background: #eef8f0; }
+        section.verify.error { border-color: #a3261b; background: #fdeaea; }
+        li.error { color: #a3261b; font-weight: 600; }
+        section.secret pre { background: var(--bg); border: 1px solid #d9822b; padding: 8px; white-space: pre-wrap; word-break: break-all; }
+        a.proof { font-size: 11px; margin-left: 6px; }
+        section.tiles + dl.facts, form.triage + *, main > form { margin-top: 12px; margin-bottom: 12px; }
+        td form { display: inline; }
         .lede { color: var(--muted); }
         @media print {
           header.top { background: none; color: #000; border-bottom: 1px solid #000; }
-          header.top nav, form.filters, .pager, details { display: none; }
+          header.top nav, form.filters, form.triage, .pager, details, a.proof { display: none; }
           header.top .brand, header.top .asof { color: #000; }
           thead th { position: static; }
           a { color: inherit; text-decoration: none; }

@@ -9,7 +9,7 @@ extension EventRow {
             rowID: rowID, hostID: hostID, hostname: hostname, time: event.time, classUID: event.classUID,
             severity: event.severityID, activity: Self.activity(event), kind: Self.kind(event),
             user: Self.user(event), process: process?.file?.path ?? process?.name ?? "", pid: process?.pid,
-            detail: Self.detail(event), json: Self.prettyJSON(event))
+            detail: Self.detail(event), json: Self.prettyJSON(event), uid: event.id, hostUID: event.device?.uid ?? "")
     }
 
     static func kind(_ event: Event) -> TimelineKind {

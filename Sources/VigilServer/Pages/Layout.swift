@@ -31,9 +31,13 @@ public enum Section: String, CaseIterable, Sendable {
 /// The shared page frame: head, navigation, main, footer. Pure: the caller passes everything, `body` is
 /// already-escaped HTML.
 enum Layout {
+    /// The sections the person looking may open (set by the route for the request; admin-only sections are
+    /// left out of the navigation for other roles, so no page links to a 403).
+    @TaskLocal static var visibleSections: Set<Section> = Set(Section.allCases)
+
     static func page(title: String, section: Section, now: Int64, body: String) -> String {
         var nav = ""
-        for item in Section.allCases {
+        for item in Section.allCases where visibleSections.contains(item) {
             let current = item == section ? " aria-current=\"page\"" : ""
             nav += "<a href=\"\(item.path)\"\(current)>\(HTML.escape(item.title))</a>"
         }

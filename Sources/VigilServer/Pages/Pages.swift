@@ -19,7 +19,8 @@ enum Pages {
                 <td class="user">\(HTML.escape(row.user))</td>\
                 <td class="exe">\(HTML.escape(row.process))\(pid)</td>\
                 <td class="cmd">\(HTML.escape(row.detail))\
-                <details><summary>event</summary><pre>\(HTML.escape(row.json))</pre></details></td></tr>
+                <details><summary>event</summary><pre>\(HTML.escape(row.json))</pre></details>\
+                \(row.uid.isEmpty ? "" : PageKit.anchor(row.proofLink, "proof", class: "proof"))</td></tr>
 
                 """
         }
@@ -91,6 +92,9 @@ enum Pages {
                 "No host has reported yet.",
                 "Start an agent (vigil agent --server URL …) on a host; its events appear here within seconds.")
         }
+        if let critical = model.criticalAlerts {
+            body += TriagePages.overviewAlerts(critical: critical, topRules: model.topRules)
+        }
         body += """
             <section class="charts">
             <figure><figcaption>Events by severity, last 24 hours (per hour)</figcaption>
@@ -110,10 +114,6 @@ enum Pages {
             <h2>By host</h2>
             \(countTable(model.byHost, label: "Host", caption: "Events by host (busiest 20, last 30 days)"))
             </div>
-            </section>
-            <section>
-            <h2>Alerts</h2>
-            \(Layout.emptyState("No alerts recorded yet.", "Detection alerts are not available in this build; the events they come from are under Events.", links: [("/events?range=24h", "Events of the last 24 hours")]))
             </section>
 
             """

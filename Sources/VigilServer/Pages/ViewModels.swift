@@ -18,6 +18,14 @@ struct EventRow: Sendable, Equatable {
     var detail: String
     /// The whole event as pretty JSON, for the row's details.
     var json: String
+    /// The event's uid and its host's machine id: together they name its archive entry (inclusion proof).
+    var uid: String = ""
+    var hostUID: String = ""
+
+    /// The event's inclusion proof in the archive (`GET /api/v1/events/{uid}/proof?host=…`).
+    var proofLink: String {
+        PageKit.link("/api/v1/events/\(PageKit.percentEncode(uid))/proof", [("host", hostUID)])
+    }
 }
 
 /// What a host's timeline groups activity into.
@@ -88,6 +96,9 @@ struct OverviewModel: Sendable {
     var byHost: [CountRow]
     /// Hosts silent for longer than the online window (agents with problems).
     var silentHosts: [HostRow]
+    /// The newest critical alerts and the rules that fired most in 30 days (nil: no alert store).
+    var criticalAlerts: [AlertRecord]? = nil
+    var topRules: [(ruleID: String, title: String, level: String, alerts: Int, events: Int)] = []
 }
 
 /// The filter form's values as typed (kept verbatim so the form shows what was asked).
