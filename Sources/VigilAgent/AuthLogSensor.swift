@@ -156,13 +156,15 @@ public final class AuthLogSensor: Sensor, @unchecked Sendable {
             lineStart = index + 1
             if raw.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
             // Invalid UTF-8 becomes U+FFFD; a NUL (a log preallocated and not yet written) makes the line garbage.
-            let text = String(decoding: raw, as: UTF8.self)
+            let text = String(decoding: raw.prefix(SyslogParser.maxLineBytes), as: UTF8.self)
             guard !raw.contains(0), let record = SyslogParser.parse(Substring(text), year: year) else {
                 malformed += 1
                 continue
             }
-            var event = AuthLogInterpreter.event(record, line: text, id: "auth-\(host.bootID)-\(inode)-\(lineOffset)")
-            event.id = "auth-\(host.machineID.prefix(12))-\(inode)-\(lineOffset)"
+            var event = AuthLogInterpreter.event(
+                record, line: text, id: "auth-\(host.machineID.prefix(12))-\(inode)-\(lineOffset)")
+            // The server checks every event's device against the enrolled host; the log's own name is kept.
+            if let logged = record.hostname { event.unmapped?["syslog.hostname"] = logged }
             event.device = host.device
             event.metadata.logName = path.map { ($0 as NSString).lastPathComponent } ?? "auth.log"
             events.append(event)

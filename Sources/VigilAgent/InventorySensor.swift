@@ -129,7 +129,14 @@ public final class InventorySensor: Sensor, PolicyFollowing, @unchecked Sendable
             "inventory.trigger": trigger, "inventory.count": String(packages.count), "inventory.packages": list,
             "inventory.sha256": digest, "inventory.problems": String(inventory.problems.count),
         ]
-        if let problem = inventory.problems.first { unmapped["inventory.first_problem"] = "\(problem)" }
+        if !inventory.problems.isEmpty {
+            // The first problem of each database file (each names its file and record), bounded.
+            var byFile: [String: String] = [:]
+            for problem in inventory.problems where byFile[problem.location?.file ?? ""] == nil {
+                byFile[problem.location?.file ?? ""] = String("\(problem)".prefix(300))
+            }
+            unmapped["inventory.problem_examples"] = byFile.keys.sorted().map { byFile[$0]! }.joined(separator: "; ")
+        }
         if let os = inventory.os {
             unmapped["inventory.os.id"] = os.id
             unmapped["inventory.os.version_id"] = os.versionID
