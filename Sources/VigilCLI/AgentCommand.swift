@@ -139,7 +139,10 @@ public enum AgentMain {
     /// The capabilities the running sensors need (see `Hardening.Capability`).
     static func capabilities(for sensors: [String]) -> Set<Hardening.Capability> {
         var keep: Set<Hardening.Capability> = [.dacReadSearch]
-        if sensors.contains("proc") || sensors.contains("sockets") { keep.insert(.sysPtrace) }
+        // FIM attributes each event to a process: /proc/<pid>/exe of another user's process needs ptrace read access.
+        if sensors.contains("proc") || sensors.contains("sockets") || sensors.contains("fim") {
+            keep.insert(.sysPtrace)
+        }
         if sensors.contains("fim") { keep.insert(.sysAdmin) }
         if sensors.contains("audit") {
             keep.insert(.auditControl)
