@@ -190,6 +190,69 @@ import VigilTestSupport
         #expect(Set(seen.map(\.id)).count == seen.count)
     }
 
+    @Test func aNewPolicyRebuildsTheRealTimeWatcherOnTheNewPaths() throws {
+        guard geteuid() == 0 else {
+            print("SKIPPED: the live fanotify test needs root (euid \(geteuid()))")
+            return
+        }
+        let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
+        let first = Self.temp("fim-first", base: base)
+        let second = Self.temp("fim-second", base: base)
+        defer {
+            try? FileManager.default.removeItem(atPath: first)
+            try? FileManager.default.removeItem(atPath: second)
+        }
+        let sensor = try FIMRealtimeSensor(
+            host: Self.host, settings: FIMSettings(watch: [first], sensitive: [], scanIntervalSeconds: 60),
+            coalesceWindow: 50)
+        defer { sensor.shutdown() }
+        guard sensor.backend == .fanotify else {
+            print("SKIPPED: fanotify unavailable here (\(sensor.warnings.joined(separator: "; ")))")
+            return
+        }
+        var policy = AgentPolicy()
+        policy.version = 7
+        policy.fimWatch = [second]
+        let fixed = policy
+        sensor.follow(policy: { fixed })
+        _ = try sensor.poll()  // applies the policy, starts the reader
+        let child = Foundation.Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sh")
+        child.arguments = ["-c", "echo a > '\(first)/old'; echo b > '\(second)/new'; sleep 1"]
+        try child.run()
+        defer { child.waitUntilExit() }
+        var seen: [Event] = []
+        _ = try eventually(5) {
+            seen += try sensor.poll()
+            return seen.contains { $0.file?.path == second + "/new" }
+        }
+        #expect(seen.contains { $0.file?.path == second + "/new" }, "\(seen.map(\.message))")
+        #expect(!seen.contains { $0.file?.path == first + "/old" }, "the old path is no longer watched")
+    }
+
+    @Test func agentConfigTakesSensorKeysAndNamesBadOnes() throws {
+        let head = "server = http://127.0.0.1:1/\nagent_id = a\nsecret = s\npolicy_key = k\nstate_dir = /var/lib/v\n"
+        let config = try AgentConfig.parse(
+            head + "fim_watch = /srv, /opt/app\nfim_sensitive = /srv/key\nauth_log = /var/log/secure\n"
+                + "fim_scan_interval_seconds = 5\ninventory_interval_seconds = 7200\n", file: "agent.conf")
+        #expect(config.fimWatch == ["/srv", "/opt/app"])
+        #expect(config.fimSensitive == ["/srv/key"])
+        #expect(config.authLogs == ["/var/log/secure"])
+        #expect(config.fimScanIntervalSeconds == 60)  // raised to the minimum
+        #expect(config.inventoryIntervalSeconds == 7200)
+        #expect(try AgentConfig.parse(config.text, file: "again") == config)
+        for (line, expected) in [
+            ("fim_watch = /etc,etc/passwd", "agent.conf:6: 'fim_watch'"), ("auth_log = auth.log", "agent.conf:6"),
+            ("inventory_interval_seconds = soon", "agent.conf:6"), ("fim_paths = /etc", "unknown key 'fim_paths'"),
+        ] {
+            #expect {
+                try AgentConfig.parse(head + line + "\n", file: "agent.conf")
+            } throws: { error in
+                "\(error)".contains(expected)
+            }
+        }
+    }
+
     // MARK: Package inventory
 
     @Test func inventoryAtStartOnDatabaseChangeAndOnSchedule() throws {
