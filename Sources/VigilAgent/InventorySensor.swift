@@ -97,6 +97,7 @@ public final class InventorySensor: Sensor, PolicyFollowing, @unchecked Sendable
         // Saved before the agent spools the event: after a crash in between, the next inventory's diff misses
         // this change, but the full list it carries is still right.
         try JSONEncoder().encode(packages).write(to: URL(fileURLWithPath: statePath), options: .atomic)
+        chmod(statePath, 0o600)
         previous = packages
         return [event]
     }

@@ -286,6 +286,8 @@ import VigilTestSupport
         #expect(list.map(\.name) == ["libssl3", "openssl", "sudo"])
         #expect(list[0] == Entry(name: "libssl3", version: "3.0.11-1~deb12u1", source: "openssl"))
         #expect(try sensor.poll().isEmpty)
+        var info = stat()
+        #expect(stat(state + "/inventory.json", &info) == 0 && info.st_mode & 0o777 == 0o600)
 
         // Touched but identical: nothing is sent.
         clock.advance(by: 1000)
