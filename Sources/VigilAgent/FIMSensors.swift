@@ -252,7 +252,7 @@ public final class FIMScanSensor: Sensor, PolicyFollowing, @unchecked Sendable {
         let (outcome, _) = try session.update(mode: checks == 1 ? .full : .fast, hostname: host.hostname)
         var events: [Event] = []
         for (index, change) in outcome.report.changes.prefix(maxChangeEvents).enumerated() {
-            events.append(event(change, index: index, time: now))
+            events.append(event(change, index: index, time: now, config: config))
         }
         let report = outcome.report
         events.append(
@@ -276,7 +276,7 @@ public final class FIMScanSensor: Sensor, PolicyFollowing, @unchecked Sendable {
             ])
     }
 
-    func event(_ change: FIMChange, index: Int, time: Int64) -> Event {
+    func event(_ change: FIMChange, index: Int, time: Int64, config: FIMConfig) -> Event {
         let activity: Int =
             switch change.kind {
             case .added: Activity.File.create
@@ -284,7 +284,7 @@ public final class FIMScanSensor: Sensor, PolicyFollowing, @unchecked Sendable {
             case .changed: Activity.File.update
             case .moved: Activity.File.rename
             }
-        let sensitive = settings.config.isSensitive(change.path)
+        let sensitive = config.isSensitive(change.path)
         var unmapped = ["fim.change": change.kind.rawValue, "fim.source": "scheduled-check"]
         if let from = change.from { unmapped["fim.from"] = from.description }
         if !change.attributes.isEmpty {
