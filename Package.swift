@@ -47,10 +47,15 @@ let package = Package(
         .target(name: "VigilLedger", dependencies: ["VigilCore", "VigilCrypto"]),
         // Wiring: the agent and the server.
         // The agent depends on VigilStore only for Zstd (batch compression), on VigilCrypto for the pinned TLS
-        // client and Ed25519 policy signatures, and on VigilAuditSensor for the kernel audit stream.
+        // client and Ed25519 policy signatures, on VigilAuditSensor for the kernel audit stream, on VigilFIM for
+        // real-time and scheduled file integrity, on VigilVulnIndex (HostInventory) for the package inventory and on
+        // VigilRules for the auth-log parser.
         .target(
             name: "VigilAgent",
-            dependencies: ["VigilCore", "VigilSystem", "VigilCrypto", "VigilStore", "VigilAuditSensor"]),
+            dependencies: [
+                "VigilCore", "VigilSystem", "VigilCrypto", "VigilStore", "VigilAuditSensor", "VigilFIM", "VigilVuln",
+                "VigilVulnIndex", "VigilRules",
+            ]),
         .target(
             name: "VigilServer",
             dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP", "VigilRules", "VigilLedger"]),

@@ -66,6 +66,9 @@ public final class Agent: Sendable {
                 ProcessSensor(host: host, interval: Double(config.processScanMilliseconds) / 1000),
                 TimeSyncSensor(host: host), SocketSensor(host: host),
             ]
+        // Sensors whose settings the signed policy may change read the policy in force from the shipper.
+        let shipper = self.shipper
+        for case let following as any PolicyFollowing in chosen { following.follow(policy: { shipper.policy }) }
         var heartbeatList = chosen
         let heartbeat = HeartbeatSensor(host: host, interval: config.heartbeatSeconds)
         heartbeatList.append(heartbeat)

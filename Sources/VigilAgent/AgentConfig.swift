@@ -18,6 +18,13 @@ public struct AgentConfig: Sendable, Equatable {
     public var heartbeatSeconds: Double = 60
     public var processScanMilliseconds: Int = 200
     public var batchEvents: Int = 2000
+    /// FIM watched and sensitive paths (nil: the defaults of `FIMSettings`); the signed policy replaces them.
+    public var fimWatch: [String]?
+    public var fimSensitive: [String]?
+    public var fimScanIntervalSeconds: Int = 12 * 3600
+    public var inventoryIntervalSeconds: Int = 86_400
+    /// The authentication logs tried in order (the first that exists is followed).
+    public var authLogs: [String] = ["/var/log/auth.log", "/var/log/secure"]
 
     public init(server: URL, agentID: String, secret: String, policyKey: String, stateDirectory: String) {
         self.server = server
@@ -81,12 +88,29 @@ public struct AgentConfig: Sendable, Equatable {
         if let n = try number("heartbeat_seconds") { config.heartbeatSeconds = n }
         if let n = try number("process_scan_ms") { config.processScanMilliseconds = Int(n) }
         if let n = try number("batch_events") { config.batchEvents = max(1, Int(n)) }
+        func paths(_ key: String) throws -> [String]? {
+            guard let (value, line) = values[key] else { return nil }
+            let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
+            for path in list where !path.hasPrefix("/") {
+                throw ParseError(
+                    description: "\(file):\(line): '\(key)' takes comma-separated absolute paths; '\(path)' is not one")
+            }
+            return list
+        }
+        config.fimWatch = try paths("fim_watch")
+        config.fimSensitive = try paths("fim_sensitive")
+        if let list = try paths("auth_log"), !list.isEmpty { config.authLogs = list }
+        if let n = try number("fim_scan_interval_seconds") { config.fimScanIntervalSeconds = max(60, Int(n)) }
+        if let n = try number("inventory_interval_seconds") { config.inventoryIntervalSeconds = max(300, Int(n)) }
         return config
     }
 
     static let known: Set<String> = [
         "server", "agent_id", "secret", "policy_key", "state_dir", "spool_max_bytes", "heartbeat_seconds",
-        "process_scan_ms", "batch_events",
+        "process_scan_ms", "batch_events", "fim_watch", "fim_sensitive", "fim_scan_interval_seconds",
+        "inventory_interval_seconds", "auth_log",
     ]
 
     public static func load(path: String) throws -> AgentConfig {
@@ -108,6 +132,11 @@ public struct AgentConfig: Sendable, Equatable {
         heartbeat_seconds = \(heartbeatSeconds)
         process_scan_ms = \(processScanMilliseconds)
         batch_events = \(batchEvents)
+        \(fimWatch.map { "fim_watch = \($0.joined(separator: ","))" } ?? "# fim_watch = (defaults)")
+        \(fimSensitive.map { "fim_sensitive = \($0.joined(separator: ","))" } ?? "# fim_sensitive = (defaults)")
+        fim_scan_interval_seconds = \(fimScanIntervalSeconds)
+        inventory_interval_seconds = \(inventoryIntervalSeconds)
+        auth_log = \(authLogs.joined(separator: ","))
 
         """
     }

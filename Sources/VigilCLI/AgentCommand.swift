@@ -20,7 +20,10 @@ extension Commands {
 
                 Every event (program executions from the kernel's audit stream, or new processes from /proc where \
                 audit is unavailable, listening sockets and connections, logins, logouts and failed logins \
-                from wtmp/btmp, clock synchronisation and steps, heartbeats with host facts and sensor health) is redacted (card numbers masked to first six and last \
+                from wtmp/btmp, file changes and reads of sensitive files with the process (fanotify) and scheduled \
+                checks against a baseline in DIR/fim, package inventories (at start, daily and when the package \
+                database changes), authentication events from /var/log/auth.log or /var/log/secure, clock \
+                synchronisation and steps, heartbeats with host facts and sensor health) is redacted (card numbers masked to first six and last \
                 four digits, passwords, tokens, keys and URL credentials masked), written to a crash-safe spool \
                 under DIR/spool (fsync per batch, bounded by spool_max_bytes; a drop is itself reported) and sent \
                 as zstd-compressed JSON lines. Events leave the spool only once the server acknowledged them.
@@ -59,7 +62,7 @@ extension Commands {
                 OptionSpec(
                     "sensors", .value(placeholder: "LIST"),
                     help:
-                        "Comma-separated sensors: audit, proc, timesync, sockets, logins (default all but proc, which replaces audit where the kernel's audit is unavailable; the heartbeat always runs)."
+                        "Comma-separated sensors: audit, proc, timesync, sockets, logins, fim, inventory, authlog (default all but proc, which replaces audit where the kernel's audit is unavailable; the heartbeat always runs)."
                 ),
                 OptionSpec(
                     "heartbeat", .value(placeholder: "SECONDS"),
@@ -136,7 +139,11 @@ public enum AgentMain {
     /// The capabilities the running sensors need (see `Hardening.Capability`).
     static func capabilities(for sensors: [String]) -> Set<Hardening.Capability> {
         var keep: Set<Hardening.Capability> = [.dacReadSearch]
-        if sensors.contains("proc") || sensors.contains("sockets") { keep.insert(.sysPtrace) }
+        // FIM attributes each event to a process: /proc/<pid>/exe of another user's process needs ptrace read access.
+        if sensors.contains("proc") || sensors.contains("sockets") || sensors.contains("fim") {
+            keep.insert(.sysPtrace)
+        }
+        if sensors.contains("fim") { keep.insert(.sysAdmin) }
         if sensors.contains("audit") {
             keep.insert(.auditControl)
             keep.insert(.auditRead)
@@ -184,10 +191,40 @@ public enum AgentMain {
         if names.contains("timesync") { sensors.append(TimeSyncSensor(host: host)) }
         if names.contains("sockets") { sensors.append(SocketSensor(host: host)) }
         if names.contains("logins") { sensors.append(LoginRecordSensor(host: host)) }
+        var fanotify = false
+        if names.contains("fim") {
+            // fanotify_init and the marks happen here, before hardening; the reader thread starts after it.
+            var settings = FIMSettings.defaults(agentBinary: ownExecutable())
+            if let watch = config.fimWatch { settings.watch = watch }
+            if let sensitive = config.fimSensitive { settings.sensitive = sensitive }
+            settings.scanIntervalSeconds = config.fimScanIntervalSeconds
+            do {
+                let realtime = try FIMRealtimeSensor(host: host, settings: settings)
+                sensors.append(realtime)
+                for warning in realtime.warnings { AgentLog.log("vigil agent: fim: \(warning)") }
+                fanotify = realtime.backend == .fanotify
+            } catch {
+                AgentLog.log("vigil agent: fim real-time sensor unavailable: \(error)")
+            }
+            sensors.append(
+                try FIMScanSensor(host: host, settings: settings, stateDirectory: config.stateDirectory))
+        }
+        if names.contains("inventory") {
+            sensors.append(
+                InventorySensor(
+                    host: host, stateDirectory: config.stateDirectory,
+                    intervalSeconds: config.inventoryIntervalSeconds))
+        }
+        if names.contains("authlog") {
+            sensors.append(AuthLogSensor(host: host, stateDirectory: config.stateDirectory, paths: config.authLogs))
+        }
         let agent = try Agent(config: config, host: host, sensors: sensors)
         let report: Hardening.Report
         do {
-            report = try Hardening.apply(keep: capabilities(for: running), writableDirectory: config.stateDirectory)
+            // CAP_SYS_ADMIN only while FIM really uses fanotify (a policy change rebuilds its watcher).
+            var keep = capabilities(for: running)
+            if !fanotify { keep.remove(.sysAdmin) }
+            report = try Hardening.apply(keep: keep, writableDirectory: config.stateDirectory)
         } catch {
             for sensor in sensors { sensor.shutdown() }
             throw error
@@ -207,8 +244,16 @@ public enum AgentMain {
         return 0
     }
 
+    /// The running binary (`/proc/self/exe`), watched by FIM by default.
+    static func ownExecutable() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     static func sensorNames(_ arguments: ParsedArguments) throws -> [String] {
-        let all = ["audit", "proc", "timesync", "sockets", "logins"]
+        let all = ["audit", "proc", "timesync", "sockets", "logins", "fim", "inventory", "authlog"]
         // By default the audit sensor replaces /proc polling (which it falls back to where audit is unavailable).
         guard let list = arguments.value("sensors") else { return all.filter { $0 != "proc" } }
         let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -239,7 +284,8 @@ public enum AgentMain {
         try FileManager.default.createDirectory(
             atPath: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let report = try Hardening.apply(
-            keep: capabilities(for: ["audit", "proc", "timesync", "sockets", "logins"]), writableDirectory: state)
+            keep: capabilities(for: ["audit", "proc", "timesync", "sockets", "logins", "fim", "inventory", "authlog"]),
+            writableDirectory: state)
         Output.out(describe(report))
         for line in statusLines() { Output.out("  /proc/self/status \(line)") }
         let outside = "/var/tmp/vigil-self-test-\(getpid())"
