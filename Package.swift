@@ -68,7 +68,8 @@ let package = Package(
             name: "VigilCLI",
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore", "VigilHTTP", "VigilAgent",
-                "VigilServer", "VigilVulnIndex", "VigilAudit", "VigilRules", "VigilLedger", "VigilFIM", "VigilCompliance",
+                "VigilServer", "VigilVulnIndex", "VigilAudit", "VigilRules", "VigilLedger", "VigilFIM",
+                "VigilCompliance",
             ]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).

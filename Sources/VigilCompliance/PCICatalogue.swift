@@ -59,8 +59,10 @@ public enum PCICatalogue {
         if !missing.isEmpty {
             return Outcome(
                 .notMet,
-                ["\(missing.count) of \(enabled.count) enabled account(s) without TOTP: "
-                    + missing.joined(separator: ", ")])
+                [
+                    "\(missing.count) of \(enabled.count) enabled account(s) without TOTP: "
+                        + missing.joined(separator: ", ")
+                ])
         }
         return Outcome(.met, ["all \(enabled.count) enabled account(s) sign in with password and TOTP"])
     }
@@ -201,7 +203,9 @@ public enum PCICatalogue {
         }
         var gaps: [TimeSpan] = []
         if first - s.from > UTCTime.day { gaps.append(TimeSpan(start: s.from, end: first)) }
-        for (a, b) in zip(times, times.dropFirst()) where b - a > UTCTime.day { gaps.append(TimeSpan(start: a, end: b)) }
+        for (a, b) in zip(times, times.dropFirst()) where b - a > UTCTime.day {
+            gaps.append(TimeSpan(start: a, end: b))
+        }
         if s.until - last > UTCTime.day { gaps.append(TimeSpan(start: last, end: s.until)) }
         var lines = [
             "\(times.count) checkpoint(s) signed, last at \(UTCTime.text(last)); \(s.archive.waiting) entries waiting"
@@ -228,10 +232,13 @@ public enum PCICatalogue {
                 .noEvidence, ["no alert old enough to need review in the \(period(s)); \(pending) pending"])
         }
         let late = due.filter { alert in alert.reviewedAt.map { $0 - alert.time > UTCTime.day } ?? true }
-        var lines = ["\(due.count) alert(s) due for review, \(late.count) not reviewed within a day, \(pending) pending"]
+        var lines = [
+            "\(due.count) alert(s) due for review, \(late.count) not reviewed within a day, \(pending) pending"
+        ]
         for alert in late.prefix(10) {
             let when = alert.reviewedAt.map { "reviewed \(UTCTime.text($0))" } ?? "never reviewed"
-            lines.append("alert \(alert.id) '\(alert.title)' on \(alert.hostUID) at \(UTCTime.text(alert.time)): \(when)")
+            lines.append(
+                "alert \(alert.id) '\(alert.title)' on \(alert.hostUID) at \(UTCTime.text(alert.time)): \(when)")
         }
         return Outcome(late.isEmpty ? .met : .notMet, lines)
     }
@@ -347,7 +354,9 @@ public enum PCICatalogue {
             if endDay - last > 7 { gaps.append((last, endDay)) }
             let text =
                 "FIM events on \(days.count) day(s), last \(UTCTime.dateText(last * UTCTime.day))"
-                + gaps.map { "; none from \(UTCTime.dateText($0.0 * UTCTime.day)) to \(UTCTime.dateText($0.1 * UTCTime.day)) (\($0.1 - $0.0) days)" }
+                + gaps.map {
+                    "; none from \(UTCTime.dateText($0.0 * UTCTime.day)) to \(UTCTime.dateText($0.1 * UTCTime.day)) (\($0.1 - $0.0) days)"
+                }
                 .joined()
             return HostResult(
                 host: host.uid, hostname: host.hostname, status: gaps.isEmpty ? .met : .notMet, evidence: text)

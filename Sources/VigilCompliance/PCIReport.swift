@@ -36,10 +36,12 @@ public struct PCIReport: Sendable, Equatable, Codable {
     public func csv() -> String {
         var out = "requirement,status,host,evidence\r\n"
         for r in requirements {
-            out += [r.requirement, r.status.rawValue, "", r.evidence.joined(separator: "; ")].map(Self.cell)
+            out +=
+                [r.requirement, r.status.rawValue, "", r.evidence.joined(separator: "; ")].map(Self.cell)
                 .joined(separator: ",") + "\r\n"
             for h in r.hosts {
-                out += [r.requirement, h.status.rawValue, h.hostname, h.evidence].map(Self.cell)
+                out +=
+                    [r.requirement, h.status.rawValue, h.hostname, h.evidence].map(Self.cell)
                     .joined(separator: ",") + "\r\n"
             }
         }

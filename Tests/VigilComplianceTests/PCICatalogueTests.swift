@@ -21,7 +21,10 @@ enum Sample {
         ComplianceSnapshot(
             from: from, until: until, hosts: [host("web1"), host("db1")],
             users: [UserEvidence(name: "alice", role: "admin", hasSecondFactor: true)],
-            alerts: [AlertEvidence(id: 1, title: "sudo", hostUID: "uid-web1", time: from + day, reviewedAt: from + day + 3_600_000)],
+            alerts: [
+                AlertEvidence(
+                    id: 1, title: "sudo", hostUID: "uid-web1", time: from + day, reviewedAt: from + day + 3_600_000)
+            ],
             retentionDays: 396, oldestEventTime: until - 400 * day, firstHostSeen: until - 400 * day,
             archive: ArchiveEvidence(
                 entries: 1000, waiting: 0,
@@ -162,7 +165,9 @@ enum Sample {
         s.archive.verified = nil
         #expect(Sample.changed(s) == ["10.3.2": .noEvidence])
         s = Sample.healthy
-        s.archive.checkpoints.removeAll { $0.signedAt > Sample.from + 5 * Sample.day && $0.signedAt < Sample.from + 8 * Sample.day }
+        s.archive.checkpoints.removeAll {
+            $0.signedAt > Sample.from + 5 * Sample.day && $0.signedAt < Sample.from + 8 * Sample.day
+        }
         #expect(Sample.changed(s) == ["10.3.3": .notMet])
         s.archive.checkpoints = []
         #expect(Sample.changed(s) == ["10.3.3": .noEvidence])
@@ -221,7 +226,7 @@ enum Sample {
 
     @Test(arguments: [
         (Int64(0), "1970-01-01T00:00:00Z"), (Int64(951_782_400_000), "2000-02-29T00:00:00Z"),
-        (Int64(-1000), "1969-12-31T23:59:59Z"), (Int64(1_796_400_000_000), "2026-12-05T16:00:00Z"),
+        (Int64(-1000), "1969-12-31T23:59:59Z"), (Int64(1_796_400_000_000), "2026-12-04T16:00:00Z"),
     ])
     func utcText(milliseconds: Int64, text: String) {
         #expect(UTCTime.text(milliseconds) == text)
@@ -232,5 +237,39 @@ enum Sample {
         #expect(UTCTime.milliseconds(year: 2001, month: 2, day: 29) == nil)
         #expect(UTCTime.milliseconds(year: 2026, month: 13, day: 1) == nil)
         #expect(UTCTime.milliseconds(year: 1970, month: 1, day: 1) == 0)
+    }
+}
+
+@Suite struct ReportPeriodTests {
+    static let now = UTCTime.milliseconds(year: 2026, month: 12, day: 4)! + 3_600_000
+
+    @Test func datesAreUTCDaysWithAnInclusiveEnd() throws {
+        let p = try ReportPeriod.parse(from: "2026-11-01", to: "2026-11-30", now: Self.now)
+        #expect(p.from == UTCTime.milliseconds(year: 2026, month: 11, day: 1))
+        #expect(p.until == UTCTime.milliseconds(year: 2026, month: 12, day: 1))
+    }
+
+    @Test func defaultsAreTheLast90DaysUpToNow() throws {
+        let p = try ReportPeriod.parse(from: nil, to: nil, now: Self.now)
+        #expect(p == ReportPeriod(from: Self.now - 90 * UTCTime.day, until: Self.now))
+        let ms = try ReportPeriod.parse(from: "1796000000000", to: "1796400000000", now: Self.now)
+        #expect(ms == ReportPeriod(from: 1_796_000_000_000, until: 1_796_400_000_000))
+    }
+
+    @Test(arguments: ["2026-13-01", "2026-02-30", "yesterday", "", "2026-1-1", "12", "2026-11-01T00:00"])
+    func garbageIsRefusedWithTheOptionNamed(text: String) {
+        #expect(throws: PeriodError.self) { try ReportPeriod.parse(from: text, to: nil, now: Self.now) }
+        do {
+            _ = try ReportPeriod.parse(from: nil, to: text, now: Self.now)
+            Issue.record("accepted \(text)")
+        } catch let error as PeriodError {
+            #expect(error.message.contains("--to") && error.message.contains("2026-11-01"))
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test func emptyPeriodIsRefused() {
+        #expect(throws: PeriodError.self) {
+            try ReportPeriod.parse(from: "2026-11-02", to: "2026-11-01", now: Self.now)
+        }
     }
 }

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+import VigilCompliance
+import VigilCore
+import VigilServer
+import VigilStore
+import VigilTestSupport
+
+/// The PCI DSS report built from a seeded store, on both engines: three hosts over ten days, with known gaps
+/// (one host silent for two hours and losing events, one host's FIM stopping eight days before the end), real
+/// archive checkpoints signed every day, alerts and users. Each gap lands on its requirement and nothing else
+/// moves; then users and alerts are changed to show the transitions.
+@Suite struct PCIReportStoreTests {
+    static let day = UTCTime.day
+    static let until = UTCTime.milliseconds(year: 2026, month: 11, day: 30)!
+    static let from = until - 10 * day
+
+    @Test func sqlite() throws {
+        let directory = NSTemporaryDirectory() + "vigil-pci-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.check(try SQLiteEventStore(path: "\(directory)/vigil.db"))
+    }
+
+    @Test func postgres() throws {
+        guard let cluster = try PostgresCluster.start() else {
+            print("PCIReportStoreTests.postgres skipped: \(PostgresCluster.unavailableReason)")
+            return
+        }
+        defer { cluster.stop() }
+        try Self.check(try PostgresEventStore(conninfo: cluster.conninfo))
+    }
+
+    static func statuses(_ report: PCIReport) -> [String: RequirementStatus] {
+        Dictionary(uniqueKeysWithValues: report.requirements.map { ($0.requirement, $0.status) })
+    }
+
+    static func hosts(_ report: PCIReport, _ id: String) -> [RequirementStatus] {
+        report.requirements.first { $0.requirement == id }?.hosts.map(\.status) ?? []
+    }
+
+    static func check(_ store: any ServerStore) throws {
+        let builder = PCISnapshotBuilder(store: store, retentionDays: 396, detectionRules: 12)
+        // Nothing stored yet: every requirement says no evidence (a status, not an error).
+        let empty = try builder.report(from: from, until: until, now: until)
+        #expect(empty.requirements.allSatisfy { $0.status == .noEvidence }, "\(statuses(empty))")
+        #expect(empty.checkpoint == nil)
+
+        let fleet = FleetGenerator(seed: 11, hosts: 3, now: until)
+        let archivist = try Archivist(store: store)
+        let silence = (start: from + 5 * day + 3_600_000, end: from + 5 * day + 3 * 3_600_000)
+        for dayIndex in 0..<10 {
+            let dayStart = from + Int64(dayIndex) * day
+            for (host, device) in fleet.devices.enumerated() {
+                var events: [Event] = []
+                var time = dayStart + 60_000
+                var n = 0
+                while time < dayStart + day {
+                    defer {
+                        time += 10 * 60_000
+                        n += 1
+                    }
+                    if host == 1, time >= silence.start, time < silence.end { continue }
+                    let fimStopped = host == 2 && time >= until - 8 * day
+                    events.append(event(n, host: device, time: time, fim: !fimStopped))
+                }
+                if host == 1, dayIndex == 6 {
+                    events.append(
+                        Event(
+                            id: "drop-\(dayIndex)", classUID: .baseEvent, activityID: 99, time: dayStart + 7_000,
+                            severityID: .high, statusID: 2, message: "agent spool full: 12 unsent events dropped",
+                            metadata: EventMetadata(logName: "agent"), device: device,
+                            unmapped: ["vigil.spool.dropped": "12"]))
+                }
+                _ = try store.ingest(
+                    events, json: try events.map { try JSON.line($0) }, host: device, receivedAt: events[0].time,
+                    detect: { _ in ([], []) })
+            }
+            while try archivist.drain() > 0 {}
+            try archivist.checkpointIfDue(now: dayStart + day - 1, seconds: 0)
+        }
+        try store.withSQL { sql in
+            try sql.run(
+                "INSERT INTO users (name, role, password_hash, totp_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                values("alice", "admin", "scrypt$x", "JBSWY3DPEHPK3PXP", from, from))
+            try sql.run(
+                """
+                INSERT INTO alerts (rule_id, rule_title, level, host_uid, event_uids, last_event_uids, time, last_time,
+                    status, fields, dedup_key, acknowledged_by, acknowledged_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                values(
+                    "r1", "Reverse shell", "high", fleet.devices[0].uid!, "[]", "[]", from + day, from + day,
+                    "acknowledged", "{}", "k1", "alice", from + day + 7_200_000
+                ))
+        }
+
+        var report = try builder.report(from: from, until: until, now: until)
+        let expected: [String: RequirementStatus] = [
+            "8.4": .met, "10.2.2": .met, "10.3.2": .met, "10.3.3": .met, "10.4.1": .met, "10.5.1": .met,
+            "10.7": .notMet, "11.5.1": .notMet, "11.5.2": .notMet,
+        ]
+        var got = statuses(report)
+        for (id, status) in expected { #expect(got[id] == status, "\(id): \(got[id]?.rawValue ?? "missing")") }
+        for kind in 1...7 {
+            // Host 1's two silent hours break every event kind's coverage on that host only.
+            #expect(got["10.2.1.\(kind)"] == .notMet)
+            #expect(hosts(report, "10.2.1.\(kind)") == [.met, .notMet, .met], "10.2.1.\(kind)")
+        }
+        #expect(hosts(report, "10.7") == [.met, .notMet, .met])
+        #expect(hosts(report, "11.5.1") == [.met, .notMet, .met])
+        #expect(hosts(report, "11.5.2") == [.met, .met, .notMet])
+        let failures = try #require(report.requirements.first { $0.requirement == "10.7" }?.hosts[1].evidence)
+        #expect(
+            failures.contains("2026-11-25T00:51:00Z–2026-11-25T03:01:00Z (2h 10m)")
+                && failures.contains("12 event(s) lost (agent spool)"))
+        let fim = try #require(report.requirements.first { $0.requirement == "11.5.2" }?.hosts[2].evidence)
+        #expect(fim.contains("none from 2026-11-21 to 2026-11-29"), "\(fim)")
+        #expect(report.checkpoint?.hasPrefix(Archivist.defaultOrigin) == true)
+        #expect(report.html().contains("<pre>\(Archivist.defaultOrigin)"))
+
+        // Transitions: an account without TOTP, and an alert from yesterday nobody looked at.
+        try store.withSQL { sql in
+            try sql.run(
+                "INSERT INTO users (name, role, password_hash, totp_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                values("bob", "auditor", "scrypt$x", "", from, from))
+            try sql.run(
+                """
+                INSERT INTO alerts (rule_id, rule_title, level, host_uid, event_uids, last_event_uids, time, last_time,
+                    status, fields, dedup_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                values(
+                    "r2", "Sudo to root", "medium", fleet.devices[2].uid!, "[]", "[]", until - 30 * 3_600_000,
+                    until - 30 * 3_600_000, "open", "{}", "k2"
+                ))
+        }
+        report = try builder.report(from: from, until: until, now: until)
+        got = statuses(report)
+        #expect(got["8.4"] == .notMet)
+        #expect(got["10.4.1"] == .notMet)
+        #expect(
+            report.requirements.first { $0.requirement == "10.4.1" }?.evidence.joined().contains("never reviewed")
+                == true)
+
+        // A period with no data at all: no evidence for the event requirements, not an error.
+        let old = try builder.report(from: from - 400 * day, until: from - 300 * day, now: until)
+        #expect(statuses(old)["10.2.1.1"] == .noEvidence)
+        #expect(statuses(old)["11.5.2"] == .noEvidence)
+        #expect(
+            !statuses(old).values.contains(.met)
+                || statuses(old).filter { $0.value == .met }.keys.sorted() == ["10.3.2", "10.5.1"])
+    }
+
+    static func values(_ items: any SQLValueConvertible...) -> [SQLValue] { items.map(\.sqlValue) }
+
+    /// The n-th event of a host: a rotation through every kind the 10.2.1.x requirements count.
+    static func event(_ n: Int, host: Device, time: Int64, fim: Bool) -> Event {
+        let id = "\(host.uid ?? host.hostname)-\(time)"
+        let root = User(uid: "0", name: "root")
+        switch n % 6 {
+        case 0:
+            return Event(
+                id: id, classUID: .authentication, activityID: Activity.Authentication.logon, time: time,
+                statusID: 2, metadata: EventMetadata(logName: "audit"), device: host, actor: Actor(user: root),
+                user: User(name: "mallory"))
+        case 1:
+            return Event(
+                id: id, classUID: .accountChange, activityID: 3, time: time, statusID: 1,
+                metadata: EventMetadata(logName: "audit"), device: host, actor: Actor(user: root),
+                user: User(name: "deploy"))
+        case 2:
+            return Event(
+                id: id, classUID: .configStateChange, activityID: 99, time: time,
+                metadata: EventMetadata(logName: "audit"), device: host)
+        case 3:
+            return Event(
+                id: id, classUID: .fileSystemActivity, activityID: Activity.File.create, time: time,
+                metadata: EventMetadata(logName: "audit"), device: host, actor: Actor(user: root),
+                file: FileObject(path: "/var/log/auth.log"))
+        case 4 where fim:
+            return Event(
+                id: id, classUID: .fileSystemActivity, activityID: Activity.File.update, time: time,
+                metadata: EventMetadata(logName: "fim"), device: host, file: FileObject(path: "/etc/passwd"))
+        default:
+            return Event(
+                id: id, classUID: .processActivity, activityID: Activity.Process.launch, time: time,
+                metadata: EventMetadata(logName: "audit"), device: host,
+                process: Process(
+                    cmdLine: "systemctl restart nginx", file: FileObject(path: "/usr/bin/systemctl"), user: root))
+        }
+    }
+}
