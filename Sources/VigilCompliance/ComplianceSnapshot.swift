@@ -84,11 +84,14 @@ public struct HostEvidence: Sendable, Equatable {
     public var fimDays: [Int64]
     /// Events the agent or the kernel reported losing.
     public var losses: [Loss]
+    /// Stretches inside the period during which kernel auditing was switched off (`audit_enabled=0` until it
+    /// was switched back on, or the period's end).
+    public var auditDisabled: [TimeSpan]
 
     public init(
         uid: String, hostname: String, firstSeen: Int64, lastSeen: Int64, kinds: [AuditEventKind: Int] = [:],
         events: Int = 0, firstEvent: Int64? = nil, lastEvent: Int64? = nil, gaps: [TimeSpan] = [],
-        processEvents: Int = 0, fimDays: [Int64] = [], losses: [Loss] = []
+        processEvents: Int = 0, fimDays: [Int64] = [], losses: [Loss] = [], auditDisabled: [TimeSpan] = []
     ) {
         self.uid = uid
         self.hostname = hostname
@@ -102,6 +105,7 @@ public struct HostEvidence: Sendable, Equatable {
         self.processEvents = processEvents
         self.fimDays = fimDays
         self.losses = losses
+        self.auditDisabled = auditDisabled
     }
 }
 

@@ -120,7 +120,11 @@ public enum PCICatalogue {
                 let quiet = silences(host, s)
                 let status: RequirementStatus
                 var text = "\(count) event(s) of this kind"
-                if !quiet.isEmpty, host.events > 0 {
+                if !host.auditDisabled.isEmpty {
+                    status = .notMet
+                    text += "; audit disabled " + spans(host.auditDisabled)
+                    if !quiet.isEmpty { text += "; nothing recorded during " + spans(quiet) }
+                } else if !quiet.isEmpty, host.events > 0 {
                     status = .notMet
                     text += "; nothing recorded during " + spans(quiet)
                 } else if count == 0 {
@@ -278,8 +282,11 @@ public enum PCICatalogue {
     static let controlFailures = PCIRequirement(
         id: "10.7",
         paraphrase: "Failures of security controls are noticed, with when they started and ended.",
-        evidence: "Per host: silences of the agent over the threshold, and events lost by the spool or the kernel.",
-        method: "Per host: met without silence or loss; not met with either (each listed); no evidence without events."
+        evidence: """
+            Per host: silences of the agent over the threshold, kernel auditing switched off, and events lost by the \
+            spool or the kernel.
+            """,
+        method: "Per host: met with none of these; not met with any (each listed); no evidence without events."
     ) { s in
         let hosts = activeHosts(s).map { host -> HostResult in
             guard host.events > 0 else {
@@ -289,6 +296,7 @@ public enum PCICatalogue {
             }
             let quiet = silences(host, s)
             var problems: [String] = []
+            if !host.auditDisabled.isEmpty { problems.append("audit disabled " + spans(host.auditDisabled)) }
             if !quiet.isEmpty { problems.append("agent silent " + spans(quiet)) }
             for loss in host.losses {
                 problems.append("\(loss.count) event(s) lost (\(loss.source)) at \(UTCTime.text(loss.time))")
@@ -319,9 +327,11 @@ public enum PCICatalogue {
         let ruleLine = s.detectionRules.map { "\($0) detection rule(s) loaded" } ?? "detection rule count not known"
         let hosts = activeHosts(s).map { host -> HostResult in
             let quiet = silences(host, s)
-            let text = "\(host.processEvents) process event(s)" + (quiet.isEmpty ? "" : "; silent " + spans(quiet))
+            let text =
+                "\(host.processEvents) process event(s)" + (quiet.isEmpty ? "" : "; silent " + spans(quiet))
+                + (host.auditDisabled.isEmpty ? "" : "; audit disabled " + spans(host.auditDisabled))
             let status: RequirementStatus =
-                rules == .notMet || (!quiet.isEmpty && host.events > 0)
+                rules == .notMet || (!quiet.isEmpty && host.events > 0) || !host.auditDisabled.isEmpty
                 ? .notMet : (rules == .noEvidence || host.processEvents == 0 ? .noEvidence : .met)
             return HostResult(host: host.uid, hostname: host.hostname, status: status, evidence: text)
         }

@@ -111,6 +111,27 @@ public struct PCISnapshotBuilder: Sendable {
                     hosts[id]?.losses.append(Loss(time: time, count: count, source: "kernel audit"))
                 }
             }
+            // Every audit_enabled change up to the period's end (rare), to know the state at its start too.
+            var disabledSince: [Int64: Int64] = [:]
+            for row in try sql.query(
+                """
+                SELECT host_id, time, json FROM events
+                WHERE class_uid = 5019 AND time < ? AND json LIKE '%"audit_enabled":%' ORDER BY host_id, time
+                """, [.integer(until)])
+            {
+                guard let id = Self.int(row[0]), let time = Self.int(row[1]),
+                    let event = try? decoder.decode(Event.self, from: Data((row[2] ?? "").utf8)),
+                    let enabled = event.unmapped?["audit_enabled"]
+                else { continue }
+                if enabled == "0" {
+                    if disabledSince[id] == nil { disabledSince[id] = time }
+                } else if let start = disabledSince.removeValue(forKey: id), time > from {
+                    hosts[id]?.auditDisabled.append(TimeSpan(start: max(start, from), end: time))
+                }
+            }
+            for (id, start) in disabledSince {
+                hosts[id]?.auditDisabled.append(TimeSpan(start: max(start, from), end: until))
+            }
             let users = try sql.query("SELECT name, role, totp_secret, disabled FROM users ORDER BY name").map {
                 UserEvidence(
                     name: $0[0] ?? "", role: $0[1] ?? "", hasSecondFactor: !($0[2] ?? "").isEmpty,

@@ -91,6 +91,18 @@ enum Sample {
         #expect(Sample.changed(s) == [:])
     }
 
+    @Test func auditSwitchedOffForAnHourBreaksLoggingAndDetectionOnThatHost() {
+        var s = Sample.healthy
+        let start = Sample.from + 3 * Sample.day
+        s.hosts[0].auditDisabled = [TimeSpan(start: start, end: start + 3_600_000)]
+        let changed = Sample.changed(s)
+        #expect(changed["10.7"] == .notMet && changed["11.5.1"] == .notMet && changed["10.2.1.6"] == .notMet)
+        #expect(changed["11.5.2"] == nil && changed["10.4.1"] == nil && changed["8.4"] == nil)
+        let result = PCICatalogue.evaluate(s).first { $0.requirement == "10.7" }!
+        #expect(result.hosts.map(\.status) == [.notMet, .met])
+        #expect(result.hosts[0].evidence == "audit disabled 2026-11-04T00:00:00Z–2026-11-04T01:00:00Z (1h 0m)")
+    }
+
     @Test func silenceAtTheEndOfThePeriodCounts() {
         var s = Sample.healthy
         s.hosts[0].lastEvent = Sample.until - 2 * Sample.day

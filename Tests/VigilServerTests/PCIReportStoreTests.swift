@@ -6,8 +6,9 @@ import VigilServer
 import VigilStore
 import VigilTestSupport
 
-/// The PCI DSS report built from a seeded store, on both engines: three hosts over ten days, with known gaps
-/// (one host silent for two hours and losing events, one host's FIM stopping eight days before the end), real
+/// The PCI DSS report built from a seeded store, on both engines: four hosts over ten days, with known gaps
+/// (one host silent for two hours and losing events, one host's FIM stopping eight days before the end, one
+/// host with kernel auditing switched off for an hour), real
 /// archive checkpoints signed every day, alerts and users. Each gap lands on its requirement and nothing else
 /// moves; then users and alerts are changed to show the transitions.
 @Suite struct PCIReportStoreTests {
@@ -46,7 +47,7 @@ import VigilTestSupport
         #expect(empty.requirements.allSatisfy { $0.status == .noEvidence }, "\(statuses(empty))")
         #expect(empty.checkpoint == nil)
 
-        let fleet = FleetGenerator(seed: 11, hosts: 3, now: until)
+        let fleet = FleetGenerator(seed: 11, hosts: 4, now: until)
         let archivist = try Archivist(store: store)
         let silence = (start: from + 5 * day + 3_600_000, end: from + 5 * day + 3 * 3_600_000)
         for dayIndex in 0..<10 {
@@ -71,6 +72,16 @@ import VigilTestSupport
                             severityID: .high, statusID: 2, message: "agent spool full: 12 unsent events dropped",
                             metadata: EventMetadata(logName: "agent"), device: device,
                             unmapped: ["vigil.spool.dropped": "12"]))
+                }
+                if host == 3, dayIndex == 3 {
+                    for (offset, enabled) in [(10, "0"), (11, "1")] {
+                        events.append(
+                            Event(
+                                id: "audit-enabled-\(offset)", classUID: .configStateChange, activityID: 99,
+                                time: dayStart + Int64(offset) * 3_600_000 + 30_000, severityID: .low,
+                                message: "audit CONFIG_CHANGE: op=set", metadata: EventMetadata(logName: "audit"),
+                                device: device, unmapped: ["type": "CONFIG_CHANGE", "audit_enabled": enabled]))
+                    }
                 }
                 _ = try store.ingest(
                     events, json: try events.map { try JSON.line($0) }, host: device, receivedAt: events[0].time,
@@ -103,13 +114,15 @@ import VigilTestSupport
         var got = statuses(report)
         for (id, status) in expected { #expect(got[id] == status, "\(id): \(got[id]?.rawValue ?? "missing")") }
         for kind in 1...7 {
-            // Host 1's two silent hours break every event kind's coverage on that host only.
+            // Host 1's two silent hours and host 3's hour with auditing off break every event kind on those hosts.
             #expect(got["10.2.1.\(kind)"] == .notMet)
-            #expect(hosts(report, "10.2.1.\(kind)") == [.met, .notMet, .met], "10.2.1.\(kind)")
+            #expect(hosts(report, "10.2.1.\(kind)") == [.met, .notMet, .met, .notMet], "10.2.1.\(kind)")
         }
-        #expect(hosts(report, "10.7") == [.met, .notMet, .met])
-        #expect(hosts(report, "11.5.1") == [.met, .notMet, .met])
-        #expect(hosts(report, "11.5.2") == [.met, .met, .notMet])
+        #expect(hosts(report, "10.7") == [.met, .notMet, .met, .notMet])
+        #expect(hosts(report, "11.5.1") == [.met, .notMet, .met, .notMet])
+        #expect(hosts(report, "11.5.2") == [.met, .met, .notMet, .met])
+        let disabled = try #require(report.requirements.first { $0.requirement == "10.7" }?.hosts[3].evidence)
+        #expect(disabled == "audit disabled 2026-11-23T10:00:30Z–2026-11-23T11:00:30Z (1h 0m)", "\(disabled)")
         let failures = try #require(report.requirements.first { $0.requirement == "10.7" }?.hosts[1].evidence)
         #expect(
             failures.contains("2026-11-25T00:51:00Z–2026-11-25T03:01:00Z (2h 10m)")
