@@ -21,7 +21,8 @@ extension Commands {
         return CommandSpec(
             name: "pci",
             summary: "PCI DSS v4.0.1 evidence, requirement by requirement: met, not met or no evidence.",
-            usage: "report pci [--store URL] [--from DATE] [--to DATE] [--format json|html|csv] [--out FILE]",
+            usage:
+                "report pci [--store URL] [--from DATE] [--to DATE] [--host H] [--format json|html|csv] [--out FILE]",
             discussion: """
                 Reads the store (read-only queries) for the period and evaluates each requirement. Nothing is \
                 marked met without evidence for the whole period; "no evidence" means Vigil recorded nothing that \
@@ -36,11 +37,14 @@ extension Commands {
                 "vigil report pci --store sqlite:/var/lib/vigil/vigil.db",
                 "vigil report pci --store postgres://vigil@db/vigil --from 2026-10-01 --to 2026-12-31 --format html --out q4.html",
             ],
-            exitCodes: [(1, "the store cannot be read or the period is not a date range")],
+            exitCodes: [
+                (1, "the store cannot be read, or --host names no host"), (2, "an option is wrong (dates, format)"),
+            ],
             options: [
                 StoreOption.spec,
                 OptionSpec("from", .value(placeholder: "DATE"), help: "First day (UTC) of the period."),
                 OptionSpec("to", .value(placeholder: "DATE"), help: "Last day (UTC) of the period, inclusive."),
+                OptionSpec("host", .value(placeholder: "H"), help: "Only this host (name or machine id)."),
                 OptionSpec("format", .value(placeholder: "FORMAT"), help: "json (default), html or csv."),
                 OptionSpec("out", .value(placeholder: "FILE"), help: "Write to FILE instead of standard output."),
                 OptionSpec(
@@ -67,12 +71,16 @@ extension Commands {
                 let retention = try arguments.integer(
                     "retention-days", default: Server.Configuration().retentionDays.events)
                 let rules = try loadServerRules(arguments.value("rules"))
+                let url = arguments.value("store") ?? "sqlite:.vigil/vigil.db"
+                if url.hasPrefix("sqlite:"), !FileManager.default.fileExists(atPath: String(url.dropFirst(7))) {
+                    throw CLIError("no store at \(url.dropFirst(7)): give --store with the server's database")
+                }
                 guard
                     let store = try StoreOption.open(arguments.value("store"), path: arguments.path) as? any ServerStore
                 else { throw CLIError("this store cannot hold a server's tables") }
                 let report = try PCISnapshotBuilder(
                     store: store, retentionDays: retention,
-                    detectionRules: rules.rules.count + rules.correlations.count
+                    detectionRules: rules.rules.count + rules.correlations.count, host: arguments.value("host")
                 ).report(from: period.from, until: period.until, now: now)
                 let text =
                     switch format {

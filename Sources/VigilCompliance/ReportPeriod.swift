@@ -18,6 +18,9 @@ public struct ReportPeriod: Sendable, Equatable {
             throw PeriodError(
                 "--from (\(UTCTime.text(start))) must be before --to (\(UTCTime.text(until))); the period is empty")
         }
+        guard start < now else {
+            throw PeriodError("--from (\(UTCTime.text(start))) is in the future; nothing has been recorded for it yet")
+        }
         return ReportPeriod(from: start, until: until)
     }
 

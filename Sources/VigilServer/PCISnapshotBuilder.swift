@@ -16,11 +16,15 @@ public struct PCISnapshotBuilder: Sendable {
     /// Detection rules the server runs, when known.
     public var detectionRules: Int?
     public var silenceThreshold: Int64
+    /// Only this host (its name or machine id); nil for the whole fleet.
+    public var host: String?
 
     public init(
-        store: any ServerStore, retentionDays: Int?, detectionRules: Int?, silenceThreshold: Int64 = 15 * 60_000
+        store: any ServerStore, retentionDays: Int?, detectionRules: Int?, silenceThreshold: Int64 = 15 * 60_000,
+        host: String? = nil
     ) {
         self.store = store
+        self.host = host
         self.retentionDays = retentionDays
         self.detectionRules = detectionRules
         self.silenceThreshold = silenceThreshold
@@ -168,6 +172,16 @@ public struct PCISnapshotBuilder: Sendable {
                 oldestEventTime: Self.int(try sql.scalar("SELECT min(time) FROM events")),
                 firstHostSeen: Self.int(try sql.scalar("SELECT min(first_seen) FROM hosts")),
                 archive: ArchiveEvidence(checkpoints: checkpoints), fields: fields)
+        }
+        if let host {
+            snapshot.hosts = snapshot.hosts.filter { $0.hostname == host || $0.uid == host }
+            guard !snapshot.hosts.isEmpty else {
+                throw StoreError(
+                    code: "report.no-host",
+                    message: "no host is named '\(host.prefix(80))' or has that machine id; see the hosts page or API")
+            }
+            let uids = Set(snapshot.hosts.map(\.uid))
+            snapshot.alerts = snapshot.alerts.filter { uids.contains($0.hostUID) }
         }
         snapshot.retentionDays = retentionDays
         snapshot.detectionRules = detectionRules

@@ -235,10 +235,15 @@ struct RouteContext: Sendable {
             }
             routed.read = "PCI DSS report \(UTCTime.text(period.from)) to \(UTCTime.text(period.until))"
             let rules = context.detection.ruleSet
-            let report = try PCISnapshotBuilder(
-                store: context.store, retentionDays: context.configuration.retentionDays.events,
-                detectionRules: rules.rules.count + rules.correlations.count
-            ).report(from: period.from, until: period.until, now: now)
+            let report: PCIReport
+            do {
+                report = try PCISnapshotBuilder(
+                    store: context.store, retentionDays: context.configuration.retentionDays.events,
+                    detectionRules: rules.rules.count + rules.correlations.count, host: query["host"]
+                ).report(from: period.from, until: period.until, now: now)
+            } catch let error as StoreError where error.code == "report.no-host" {
+                throw HTTPError(status: 404, code: "no-host", message: error.message)
+            }
             switch format {
             case "html": return .html(report.html())
             case "csv": return .text(report.csv(), contentType: "text/csv; charset=utf-8")

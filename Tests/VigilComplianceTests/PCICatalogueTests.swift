@@ -279,6 +279,13 @@ enum Sample {
         } catch { Issue.record("\(error)") }
     }
 
+    @Test func futurePeriodIsRefused() {
+        #expect(throws: PeriodError.self) { try ReportPeriod.parse(from: "2027-01-01", to: nil, now: Self.now) }
+        #expect(throws: PeriodError.self) {
+            try ReportPeriod.parse(from: "2027-01-01", to: "2027-02-01", now: Self.now)
+        }
+    }
+
     @Test func emptyPeriodIsRefused() {
         #expect(throws: PeriodError.self) {
             try ReportPeriod.parse(from: "2026-11-02", to: "2026-11-01", now: Self.now)

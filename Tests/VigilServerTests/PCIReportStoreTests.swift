@@ -132,6 +132,17 @@ import VigilTestSupport
         #expect(report.checkpoint?.hasPrefix(Archivist.defaultOrigin) == true)
         #expect(report.html().contains("<pre>\(Archivist.defaultOrigin)"))
 
+        // One host only: its own results, the fleet's alerts narrowed to it; an unknown host is an error.
+        let one = try PCISnapshotBuilder(
+            store: store, retentionDays: 396, detectionRules: 12, host: fleet.devices[2].hostname
+        ).report(from: from, until: until, now: until)
+        #expect(hosts(one, "11.5.2") == [.notMet] && statuses(one)["10.7"] == .met)
+        #expect(statuses(one)["10.4.1"] == .noEvidence)
+        #expect(throws: StoreError.self) {
+            try PCISnapshotBuilder(store: store, retentionDays: 396, detectionRules: 12, host: "nope")
+                .report(from: from, until: until, now: until)
+        }
+
         // Transitions: an account without TOTP, and an alert from yesterday nobody looked at.
         try store.withSQL { sql in
             try sql.run(
@@ -202,5 +213,36 @@ import VigilTestSupport
                 process: Process(
                     cmdLine: "systemctl restart nginx", file: FileObject(path: "/usr/bin/systemctl"), user: root))
         }
+    }
+}
+
+/// `GET /api/v1/reports/pci` over HTTP: readable by an auditor in every format, refused to agents, with clear
+/// 400s and 404s for bad input, and recorded in the access log.
+@Suite struct PCIReportRouteTests {
+    @Test(arguments: [Engine.sqlite, .postgres])
+    func auditorReadsTheReport(engine: Engine) throws {
+        guard let f = try PeopleFixture.make(engine) else { return }
+        let auditor = try f.addUser("audrey", .auditor)
+        let session = try f.login(auditor)
+        let reply = try f.request("GET", "/api/v1/reports/pci?from=2025-01-01&to=2025-12-31", session: session)
+        #expect(reply.status == 200, "\(reply.text)")
+        let body = try PeopleFixture.object(reply)
+        let requirements = try #require(body["requirements"] as? [[String: Any]])
+        let mfa = try #require(requirements.first { $0["requirement"] as? String == "8.4" })
+        #expect(mfa["status"] as? String == "met")
+        #expect(requirements.contains { $0["requirement"] as? String == "10.2.1.4" && $0["evidence"] is [String] })
+        let csv = try f.request("GET", "/api/v1/reports/pci?format=csv", session: session)
+        #expect(csv.status == 200 && csv.header("Content-Type")?.hasPrefix("text/csv") == true)
+        #expect(csv.text.hasPrefix("requirement,status,host,evidence"))
+        let html = try f.request("GET", "/api/v1/reports/pci?format=html", session: session)
+        #expect(html.status == 200 && html.text.contains("Archive checkpoint"))
+        #expect(try f.request("GET", "/api/v1/reports/pci?format=xml", session: session).status == 400)
+        let badDate = try f.request("GET", "/api/v1/reports/pci?from=last-week", session: session)
+        #expect(badDate.status == 400 && PeopleFixture.errorCode(badDate) == "bad-period")
+        let noHost = try f.request("GET", "/api/v1/reports/pci?host=nope", session: session)
+        #expect(noHost.status == 404 && PeopleFixture.errorCode(noHost) == "no-host")
+        #expect(try f.request("GET", "/api/v1/reports/pci").status == 401)
+        #expect(try f.request("GET", "/api/v1/reports/pci", bearer: f.agentToken).status == 403)
+        #expect(try f.accessLog().contains { $0.read?.hasPrefix("PCI DSS report 2025-01-01") == true })
     }
 }
