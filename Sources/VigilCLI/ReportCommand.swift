@@ -89,8 +89,25 @@ extension Commands {
                     default: try report.json()
                     }
                 if let out = arguments.value("out") {
-                    guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
-                        throw CLIError("cannot write \(out): check the directory exists and is writable")
+                    // Written in place (open, truncate, write), never by replacing the path: `--out /dev/stdout`
+                    // or a device must stay what it is, and a file keeps its owner and mode.
+                    let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+                    guard fd >= 0 else {
+                        throw CLIError(
+                            "cannot write \(out): \(String(cString: strerror(errno))); check the directory exists and is writable"
+                        )
+                    }
+                    defer { close(fd) }
+                    let bytes = Array(text.utf8)
+                    var offset = 0
+                    while offset < bytes.count {
+                        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+                        if n < 0, errno == EINTR { continue }
+                        guard n > 0 else {
+                            throw CLIError(
+                                "cannot write \(out): \(String(cString: strerror(errno))); the report is incomplete")
+                        }
+                        offset += n
                     }
                 } else {
                     Output.write(text, to: STDOUT_FILENO)

@@ -59,6 +59,17 @@ public struct PCISnapshotBuilder: Sendable {
                     uid: row[1] ?? "", hostname: row[2] ?? "", firstSeen: Self.int(row[3]) ?? 0,
                     lastSeen: Self.int(row[4]) ?? 0)
             }
+            // A host's events can be older than its row's first sighting (an agent's spool sent after an outage,
+            // or a backlog at enrollment): its record starts with whichever came first. One index seek per host.
+            for row in try sql.query("SELECT host_id, min(time), max(time) FROM events GROUP BY host_id") {
+                guard let id = Self.int(row[0]), let first = Self.int(row[1]), let last = Self.int(row[2]) else {
+                    continue
+                }
+                guard var host = hosts[id] else { continue }
+                host.firstSeen = min(host.firstSeen, first)
+                host.lastSeen = max(host.lastSeen, last)
+                hosts[id] = host
+            }
             let sums = Self.kindConditions.map { "sum(CASE WHEN \($0.1) THEN 1 ELSE 0 END)" }.joined(separator: ", ")
             for row in try sql.query(
                 """
@@ -170,7 +181,7 @@ public struct PCISnapshotBuilder: Sendable {
                 from: from, until: until, silenceThreshold: threshold,
                 hosts: hosts.sorted { $0.key < $1.key }.map(\.value), users: users, alerts: alerts,
                 oldestEventTime: Self.int(try sql.scalar("SELECT min(time) FROM events")),
-                firstHostSeen: Self.int(try sql.scalar("SELECT min(first_seen) FROM hosts")),
+                firstHostSeen: hosts.values.map(\.firstSeen).min(),
                 archive: ArchiveEvidence(checkpoints: checkpoints), fields: fields)
         }
         if let host {

@@ -28,6 +28,15 @@ import VigilStore
             default: #expect(text.contains("No signed archive checkpoint existed"))
             }
         }
+        // --out writes in place: an existing file keeps its inode (a device such as /dev/null is never replaced).
+        let kept = "\(directory)/kept.csv"
+        #expect(FileManager.default.createFile(atPath: kept, contents: Data(repeating: 65, count: 100_000)))
+        let inode = try #require(try FileManager.default.attributesOfItem(atPath: kept)[.systemFileNumber] as? Int)
+        #expect(await CLI.run(["report", "pci", "--store", store, "--format", "csv", "--out", kept]) == 0)
+        #expect(try FileManager.default.attributesOfItem(atPath: kept)[.systemFileNumber] as? Int == inode)
+        #expect(try String(contentsOfFile: kept, encoding: .utf8).hasPrefix("requirement,status"))
+        #expect(try String(contentsOfFile: kept, encoding: .utf8).hasSuffix("\r\n"))
+        #expect(await CLI.run(["report", "pci", "--store", store, "--out", "\(directory)/no/such/dir.json"]) == 1)
         #expect(await CLI.run(["report", "pci", "--store", store, "--from", "soon"]) == 2)
         #expect(await CLI.run(["report", "pci", "--store", store, "--format", "xml"]) == 2)
         #expect(await CLI.run(["report", "pci", "--store", store, "--from", "2026-02-01", "--to", "2026-01-01"]) == 2)
