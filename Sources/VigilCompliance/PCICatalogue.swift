@@ -112,7 +112,8 @@ public enum PCICatalogue {
             id: id, paraphrase: paraphrase, evidence: evidence,
             method: """
                 Per host: met when the host recorded events of this kind and was never silent over the threshold \
-                during the period; not met when it was silent; no evidence when it recorded none of this kind.
+                during the period; not met when it was silent or had kernel auditing switched off; no evidence when it \
+                recorded none of this kind.
                 """
         ) { s in
             let hosts = activeHosts(s).map { host -> HostResult in
@@ -372,5 +373,27 @@ public enum PCICatalogue {
                 host: host.uid, hostname: host.hostname, status: gaps.isEmpty ? .met : .notMet, evidence: text)
         }
         return .perHost(hosts)
+    }
+}
+
+extension PCICatalogue {
+    /// The catalogue as a Markdown table (Documentation/pci-catalogue.md is this text; a test keeps them equal).
+    public static func markdown() -> String {
+        func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
+        var out = """
+            # PCI DSS v4.0.1 requirements Vigil reports on
+
+            Generated from `PCICatalogue.all` (Sources/VigilCompliance); `VIGIL_RECORD=1 swift test --filter \
+            catalogueDocument` rewrites it. Paraphrases are our own words, not the standard's text. Statuses: \
+            **met**, **not met**, **no evidence** — nothing is met without evidence for the whole period.
+
+            | Requirement | What it asks (paraphrase) | Evidence Vigil collects | How the status is computed |
+            |---|---|---|---|
+
+            """
+        for r in all {
+            out += "| \(r.id) | \(cell(r.paraphrase)) | \(cell(r.evidence)) | \(cell(r.method)) |\n"
+        }
+        return out
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import VigilCompliance
@@ -290,5 +291,21 @@ enum Sample {
         #expect(throws: PeriodError.self) {
             try ReportPeriod.parse(from: "2026-11-02", to: "2026-11-01", now: Self.now)
         }
+    }
+}
+
+@Suite struct PCICatalogueDocumentTests {
+    /// Documentation/pci-catalogue.md is the catalogue's table; `VIGIL_RECORD=1` rewrites it and fails the run.
+    @Test func catalogueDocument() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Documentation/pci-catalogue.md").path
+        let text = PCICatalogue.markdown()
+        if ProcessInfo.processInfo.environment["VIGIL_RECORD"] == "1" {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            Issue.record("recorded \(path); run again without VIGIL_RECORD")
+            return
+        }
+        let stored = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(stored == text, "Documentation/pci-catalogue.md is out of date: run with VIGIL_RECORD=1")
     }
 }
