@@ -80,7 +80,7 @@ public enum PCICatalogue {
             case .adminActions:
                 (
                     "10.2.1.2", "Everything done with administrative privileges is recorded.",
-                    "Process launches run as root (audit execve records)."
+                    "Process launches run as root (audit execve records) and commands run through sudo (USER_CMD)."
                 )
             case .auditLogAccess:
                 (

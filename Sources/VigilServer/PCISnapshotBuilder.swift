@@ -40,7 +40,8 @@ public struct PCISnapshotBuilder: Sendable {
     /// What each 10.2.1.x kind counts, as a condition on one `events` row.
     static let kindConditions: [(AuditEventKind, String)] = [
         (.dataAccess, "class_uid = 1001"),
-        (.adminActions, "class_uid = 1007 AND user_name = 'root'"),
+        // Programs run as root, and commands run through sudo (USER_CMD: authentication events with a command).
+        (.adminActions, "(class_uid = 1007 AND user_name = 'root') OR (class_uid = 3002 AND cmd_line IS NOT NULL)"),
         (.auditLogAccess, "class_uid = 1001 AND json LIKE '%\"path\":\"/var/log/%'"),
         (.failedLogins, "class_uid = 3002 AND (json LIKE '%\"status_id\":2,%' OR json LIKE '%\"status_id\":2}%')"),
         (.credentialChanges, "class_uid = 3001"),

@@ -167,6 +167,17 @@ import VigilTestSupport
             report.requirements.first { $0.requirement == "10.4.1" }?.evidence.joined().contains("never reviewed")
                 == true)
 
+        // A command run through sudo (USER_CMD → authentication with a command line) counts as an admin action.
+        let sudoHost = Device(hostname: "sudo-host", uid: "sudo-host-id")
+        let sudo = Event(
+            id: "sudo-1", classUID: .authentication, activityID: 99, time: from + 2 * day, statusID: 1,
+            metadata: EventMetadata(logName: "audit"), device: sudoHost, actor: Actor(user: User(name: "alice")),
+            process: Process(cmdLine: "/usr/bin/systemctl restart nginx"))
+        _ = try store.ingest(
+            [sudo], json: [try JSON.line(sudo)], host: sudoHost, receivedAt: from + 2 * day, detect: { _ in ([], []) })
+        let counted = try builder.snapshot(from: from, until: until).hosts.first { $0.hostname == "sudo-host" }
+        #expect(counted?.kinds[.adminActions] == 1 && counted?.kinds[.failedLogins] == 0)
+
         // A period with no data at all: no evidence for the event requirements, not an error.
         let old = try builder.report(from: from - 400 * day, until: from - 300 * day, now: until)
         #expect(statuses(old)["10.2.1.1"] == .noEvidence)
