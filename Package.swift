@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "VigilVulnIndex", dependencies: ["VigilVuln", "VigilStore"]),
         // Tamper-evident archive: RFC 9162 Merkle log, C2SP signed-note checkpoints.
         .target(name: "VigilLedger", dependencies: ["VigilCore", "VigilCrypto"]),
+        // PCI DSS evidence: the requirement catalogue and its evaluator over a snapshot of counts (pure).
+        .target(name: "VigilCompliance", dependencies: ["VigilCore"]),
         // Wiring: the agent and the server.
         // The agent depends on VigilStore only for Zstd (batch compression), on VigilCrypto for the pinned TLS
         // client and Ed25519 policy signatures, on VigilAuditSensor for the kernel audit stream, on VigilFIM for
@@ -58,7 +60,9 @@ let package = Package(
             ]),
         .target(
             name: "VigilServer",
-            dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP", "VigilRules", "VigilLedger"]),
+            dependencies: [
+                "VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP", "VigilRules", "VigilLedger", "VigilCompliance",
+            ]),
         // Detection: Sigma rules, correlations, the field table, the syslog/auth-log parser.
         .target(name: "VigilRules", dependencies: ["VigilCore", "VigilYAML"]),
         // File integrity monitoring: attribute table, configuration, baseline, scan and diff.
@@ -70,6 +74,7 @@ let package = Package(
             dependencies: [
                 "VigilCore", "VigilCrypto", "VigilSystem", "VigilYAML", "VigilStore", "VigilHTTP", "VigilAgent",
                 "VigilServer", "VigilVulnIndex", "VigilAudit", "VigilRules", "VigilLedger", "VigilFIM",
+                "VigilCompliance",
             ]),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"]),
         // Benchmarks of our own code (run by `make bench`, release build).
@@ -102,6 +107,7 @@ let package = Package(
             name: "VigilVulnTests",
             dependencies: ["VigilVuln", "VigilVulnIndex", "VigilStore", "VigilCLI", "VigilTestSupport"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "VigilComplianceTests", dependencies: ["VigilCompliance", "VigilTestSupport"]),
         .testTarget(name: "VigilZipTests", dependencies: ["VigilZip", "VigilTestSupport"]),
         .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger", "VigilTestSupport"]),
         .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", "VigilTestSupport"]),

@@ -4,7 +4,7 @@ import VigilCore
 /// `static let` on this enum; add it to `all` and it appears in `vigil --help`.
 public enum Commands {
     public static var all: [CommandSpec] {
-        [up, server, agent, vuln, audit, rules, archive, fim]
+        [up, server, agent, vuln, audit, rules, archive, fim, report]
     }
 
     /// `vigil` itself.

@@ -27,6 +27,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case readArchive
     case verifyArchive
     case readMetrics
+    /// Compliance reports (PCI DSS evidence): what an auditor comes for.
+    case readReports
     case manageUsers
     case manageTokens
 }
@@ -100,6 +102,7 @@ public enum Authorization {
         .readArchive: readers,
         .verifyArchive: readers,
         .readMetrics: readers,
+        .readReports: readers,
         .manageUsers: [.role(.admin)],
         .manageTokens: [.role(.admin)],
     ]

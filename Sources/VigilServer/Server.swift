@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import VigilCompliance
 import VigilCore
 import VigilCrypto
 import VigilHTTP
@@ -218,6 +219,36 @@ struct RouteContext: Sendable {
                     checkpoints: all.suffix(limit).reversed().map {
                         Item(size: $0.size, note: String(decoding: $0.note, as: UTF8.self))
                     }))
+        }
+        router.add("GET", "/api/v1/reports/pci", .readReports) { routed in
+            let query = routed.request.query
+            let now = context.clock.nowMilliseconds()
+            let period: ReportPeriod
+            do {
+                period = try ReportPeriod.parse(from: query["from"], to: query["to"], now: now)
+            } catch let error as PeriodError {
+                throw HTTPError(status: 400, code: "bad-period", message: error.message)
+            }
+            let format = query["format"] ?? "json"
+            guard ["json", "html", "csv"].contains(format) else {
+                throw HTTPError(status: 400, code: "bad-format", message: "format is json, html or csv")
+            }
+            routed.read = "PCI DSS report \(UTCTime.text(period.from)) to \(UTCTime.text(period.until))"
+            let rules = context.detection.ruleSet
+            let report: PCIReport
+            do {
+                report = try PCISnapshotBuilder(
+                    store: context.store, retentionDays: context.configuration.retentionDays.events,
+                    detectionRules: rules.rules.count + rules.correlations.count, host: query["host"]
+                ).report(from: period.from, until: period.until, now: now)
+            } catch let error as StoreError where error.code == "report.no-host" {
+                throw HTTPError(status: 404, code: "no-host", message: error.message)
+            }
+            switch format {
+            case "html": return .html(report.html())
+            case "csv": return .text(report.csv(), contentType: "text/csv; charset=utf-8")
+            default: return .json(report)
+            }
         }
         router.add("GET", "/api/v1/events/:uid/proof", .readArchive) { routed in
             let request = routed.request
