@@ -53,7 +53,9 @@ let package = Package(
             dependencies: ["VigilCore", "VigilSystem", "VigilCrypto", "VigilStore", "VigilAuditSensor"]),
         .target(
             name: "VigilServer",
-            dependencies: ["VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP", "VigilRules", "VigilLedger"]),
+            dependencies: [
+                "VigilCore", "VigilCrypto", "VigilStore", "VigilHTTP", "VigilRules", "VigilLedger", "VigilYAML",
+            ]),
         // Detection: Sigma rules, correlations, the field table, the syslog/auth-log parser.
         .target(name: "VigilRules", dependencies: ["VigilCore", "VigilYAML"]),
         // File integrity monitoring: attribute table, configuration, baseline, scan and diff.

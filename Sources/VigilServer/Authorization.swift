@@ -29,6 +29,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case readMetrics
     case manageUsers
     case manageTokens
+    /// Reading and setting the policy every agent receives (FIM paths, audit rules, schedules).
+    case managePolicy
 }
 
 /// Who may hold a permission.
@@ -102,6 +104,7 @@ public enum Authorization {
         .readMetrics: readers,
         .manageUsers: [.role(.admin)],
         .manageTokens: [.role(.admin)],
+        .managePolicy: [.role(.admin)],
     ]
 
     /// Whether `principal` holds `permission`.
