@@ -212,7 +212,8 @@ extension Commands {
                     run: { arguments in
                         let (store, _) = try openServerStore(arguments.value("store"), data: nil)
                         guard let stored = try PolicyStore(store: store, clock: SystemClock()).current() else {
-                            throw CLIError("no agent policy is set; agents run their defaults (vigil server policy set)")
+                            throw CLIError(
+                                "no agent policy is set; agents run their defaults (vigil server policy set)")
                         }
                         if arguments.flag("json") {
                             Output.out(try JSON.line(stored.envelope))

@@ -66,7 +66,9 @@ public struct PolicyDocument: Sendable, Equatable {
             }
             switch name {
             case "fim":
-                for field in try reader.section(fields, path: "fim", known: ["watch", "sensitive", "scan_interval_seconds"]) {
+                for field in try reader.section(
+                    fields, path: "fim", known: ["watch", "sensitive", "scan_interval_seconds"])
+                {
                     switch field.key.scalar {
                     case "watch": document.fimWatch = try reader.paths(field.value, field: "fim.watch")
                     case "sensitive": document.fimSensitive = try reader.paths(field.value, field: "fim.sensitive")
@@ -241,7 +243,8 @@ public struct PolicyDocument: Sendable, Equatable {
                     || lowered.contains(" \(word):")
             }
             if named || lowered.contains("$(") || lowered.contains("`") || lowered.contains("sh -c ") {
-                throw error(node, field: field, "reads as a command to run; a policy holds only paths, rules and intervals")
+                throw error(
+                    node, field: field, "reads as a command to run; a policy holds only paths, rules and intervals")
             }
         }
     }

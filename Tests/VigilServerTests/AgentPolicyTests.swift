@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VigilAgent
 import VigilCore
@@ -208,6 +209,52 @@ import VigilTestSupport
     @Test func postgres() throws {
         guard let fixture = try PeopleFixture.make(.postgres) else { return }
         try Self.check(fixture)
+    }
+
+    /// The agent's real shipper against the real server: it enrolls, ships, and applies (and saves) the policy.
+    @Test func theAgentsShipperAppliesTheServersPolicy() throws {
+        let f = try #require(try PeopleFixture.make(.sqlite))
+        let state = NSTemporaryDirectory() + "vigil-policy-agent-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let device = Device(hostname: "ship-host", uid: "ship-host-id")
+        let path = try Enrollment.enroll(
+            server: URL(string: "http://127.0.0.1:\(f.port)")!,
+            token: try f.server.agents.createToken(uses: 1, expiresAt: nil), pin: nil, stateDirectory: state,
+            host: device)
+        let config = try AgentConfig.load(path: path)
+        let spool = try Spool(directory: config.spoolDirectory)
+        let logged = Mutex<[String]>([])
+        let shipper = SpoolShipper(
+            spool: spool, client: try config.client(), authorization: config.bearer,
+            verifier: try config.policyVerifier(), policyPath: config.policyPath,
+            log: { line in logged.withLock { $0.append(line) } })
+        var sequence = 0
+        func ship() throws {
+            sequence += 1
+            try spool.append([
+                Event(
+                    id: "s\(sequence)", classUID: .baseEvent, activityID: 0, time: PeopleFixture.start - 1000,
+                    metadata: EventMetadata(logName: "test"), device: device)
+            ])
+            #expect(shipper.flush() == .drained)
+        }
+        try ship()
+        #expect(shipper.policy.version == 0)
+        try f.server.policies.set(
+            try PolicyDocument.parse(try Fixtures.string("policy/good.yaml"), file: "good.yaml"), by: "test")
+        try ship()
+        #expect(shipper.policy.version == 1, "\(logged.withLock { $0 })")
+        #expect(shipper.policy.fimSensitive == ["/etc/shadow", "/etc/ssl/private"])
+        #expect(FileManager.default.fileExists(atPath: config.policyPath))
+        try ship()
+        #expect(f.server.metrics.render().contains("vigil_policy_sent_total 1\n"))
+        var next = PolicyDocument()
+        next.auditRules = ["-w /etc/sudoers -p wa -k scope"]
+        try f.server.policies.set(next, by: "test")
+        try ship()
+        #expect(shipper.policy.version == 2)
+        #expect(shipper.policy.auditRules == ["-w /etc/sudoers -p wa -k scope"])
+        #expect(!logged.withLock { $0 }.contains { $0.contains("rejected") })
     }
 
     /// A node sees a version set elsewhere (another node, the CLI) once its short cache lapses; until then it
