@@ -350,12 +350,39 @@ public final class PolicyStore: Sendable {
                 try sql.run(
                     "INSERT INTO agent_policies (version, issued_at, payload, signature, set_by) VALUES (?, ?, ?, ?, ?)",
                     [.integer(Int64(version)), .integer(issuedAt), .text(payload), .text(signature), .text(who)])
+                // The change joins the tamper-evident archive in the same transaction (who set what, when).
+                try sql.run(
+                    "INSERT INTO ledger_outbox (kind, ref, entry) VALUES ('policy', ?, ?)",
+                    [
+                        .text("policy/\(version)"),
+                        .text(try Self.ledgerEntry(version, issuedAt, payload, signature, who)),
+                    ])
                 return StoredPolicy(
                     version: version, issuedAt: issuedAt, payload: payload, signature: signature, setBy: who)
             }
         }
         cache.withLock { $0 = (DispatchTime.now().uptimeNanoseconds, stored) }
         return stored
+    }
+
+    /// The archive entry for a policy version: one JSON line.
+    static func ledgerEntry(
+        _ version: Int, _ issuedAt: Int64, _ payload: String, _ signature: String, _ who: String
+    ) throws -> String {
+        struct Entry: Encodable {
+            var kind = "policy"
+            var version: Int
+            var issued_at: Int64
+            var set_by: String
+            var payload: String
+            var signature: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(
+            decoding: try encoder.encode(
+                Entry(version: version, issued_at: issuedAt, set_by: who, payload: payload, signature: signature)),
+            as: UTF8.self)
     }
 
     /// The signed policy for an agent that runs `runningVersion`, when a newer one is in force.

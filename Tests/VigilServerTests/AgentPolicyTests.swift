@@ -272,5 +272,13 @@ import VigilTestSupport
         #expect(try uncached.newer(than: 0)?.version == 2)
         #expect(try uncached.newer(than: 2) == nil)
         #expect(try writer.newer(than: 1)?.setBy == "cli:test")
+        // Each version is queued for the archive with who set it.
+        let archived = try store.ledgerOutbox(limit: 10).map(\.item)
+        #expect(archived.map(\.kind) == ["policy", "policy"])
+        #expect(archived.map(\.ref) == ["policy/1", "policy/2"])
+        let entry = try #require(
+            try JSONSerialization.jsonObject(with: Data(archived[1].entry)) as? [String: Any])
+        #expect(entry["set_by"] as? String == "cli:test")
+        #expect(entry["payload"] as? String == (try uncached.current()?.payload))
     }
 }
