@@ -48,7 +48,7 @@ extension Commands {
                 OptionSpec(
                     "rules", .value(placeholder: "DIR"), help: "Detection rules (default: the built-in ruleset)."),
             ],
-            subcommands: [serverUser, serverToken, serverAgents, serverArchive],
+            subcommands: [serverUser, serverToken, serverAgents, serverArchive, serverPolicy],
             run: { arguments in
                 let (host, port) = try parseServerListen(arguments.value("listen"), path: arguments.path)
                 let data = arguments.value("data") ?? ".vigil"
@@ -167,6 +167,60 @@ extension Commands {
                             throw CLIError("no agent \(id); see 'vigil server agents list'")
                         }
                         Output.out("revoked \(id)")
+                        return 0
+                    }),
+            ])
+    }
+
+    static var serverPolicy: CommandSpec {
+        CommandSpec(
+            name: "policy", summary: "The signed policy every agent receives.", usage: "server policy set|show",
+            examples: ["vigil server policy set /etc/vigil/policy.yaml", "vigil server policy show --json"],
+            subcommands: [
+                CommandSpec(
+                    name: "set",
+                    summary: "Store FILE (YAML or JSON) as the next policy version, signed with the policy key.",
+                    usage: "server policy set FILE [--store URL]",
+                    discussion: """
+                        FILE holds any of: fim.watch and fim.sensitive (absolute paths), fim.scan_interval_seconds \
+                        (60-604800), audit.rules (auditctl -a/-A/-w rules), inventory.interval_seconds \
+                        (300-2592000); absent fields take the agents' defaults. Anything else is refused with the \
+                        file, line and field. Agents running an older version receive the new one, signed with \
+                        the Ed25519 key whose public half they got at enrollment, in their next batch reply.
+                        """,
+                    examples: ["vigil server policy set policy.yaml --store sqlite:/var/lib/vigil/vigil.db"],
+                    exitCodes: [(1, "the file cannot be read or is not a valid policy (nothing is stored)")],
+                    options: [storeOption], arguments: ["FILE"],
+                    run: { arguments in
+                        let file = arguments.positionals[0]
+                        guard let data = FileManager.default.contents(atPath: file),
+                            let text = String(data: data, encoding: .utf8)
+                        else { throw CLIError("cannot read \(file) as UTF-8 text") }
+                        let document = try PolicyDocument.parse(text, file: file)
+                        let (store, _) = try openServerStore(arguments.value("store"), data: nil)
+                        let who = "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown")
+                        let stored = try PolicyStore(store: store, clock: SystemClock()).set(document, by: who)
+                        Output.out("agent policy version \(stored.version) set")
+                        return 0
+                    }),
+                CommandSpec(
+                    name: "show", summary: "Print the policy in force: version, who set it, and its payload.",
+                    usage: "server policy show [--store URL] [--json]",
+                    examples: ["vigil server policy show --store postgres://vigil@db/vigil"],
+                    exitCodes: [(1, "no policy has been set")],
+                    options: [storeOption, OptionSpec("json", help: "The signed policy as agents receive it.")],
+                    run: { arguments in
+                        let (store, _) = try openServerStore(arguments.value("store"), data: nil)
+                        guard let stored = try PolicyStore(store: store, clock: SystemClock()).current() else {
+                            throw CLIError(
+                                "no agent policy is set; agents run their defaults (vigil server policy set)")
+                        }
+                        if arguments.flag("json") {
+                            Output.out(try JSON.line(stored.envelope))
+                        } else {
+                            Output.out("version \(stored.version), set by \(stored.setBy) at \(stored.issuedAt) ms")
+                            Output.out(stored.payload)
+                        }
                         return 0
                     }),
             ])

@@ -31,6 +31,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case readReports
     case manageUsers
     case manageTokens
+    /// Reading and setting the policy every agent receives (FIM paths, audit rules, schedules).
+    case managePolicy
 }
 
 /// Who may hold a permission.
@@ -105,6 +107,7 @@ public enum Authorization {
         .readReports: readers,
         .manageUsers: [.role(.admin)],
         .manageTokens: [.role(.admin)],
+        .managePolicy: [.role(.admin)],
     ]
 
     /// Whether `principal` holds `permission`.

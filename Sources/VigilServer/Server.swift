@@ -77,6 +77,8 @@ public final class Server: Sendable {
     public let metrics: Metrics
     /// Sends new alerts to the configured notifiers.
     public let notifications: NotificationDispatcher
+    /// The signed agent policy (`vigil server policy set`, `PUT /api/v1/policy`), sent in batch replies.
+    public let policies: PolicyStore
     /// Every route with its permission (for tests and documentation).
     public let routes: [(method: String, pattern: String, permission: Permission, page: Bool)]
 
@@ -103,6 +105,8 @@ public final class Server: Sendable {
         notifications = NotificationDispatcher(
             notifiers: configuration.notifiers, alerts: alerts, clock: clock, metrics: metrics,
             policy: configuration.notificationPolicy)
+        let policies = PolicyStore(store: store, clock: clock)
+        self.policies = policies
         var router = SecureRouter()
         API(
             store: store, configuration: configuration, clock: clock, authenticator: authenticator,
@@ -112,7 +116,8 @@ public final class Server: Sendable {
             configuration: configuration, store: store, clock: clock, agents: agents, archivist: archivist,
             detection: DetectionEngine(ruleSet: rules),
             limiter: RateLimiter(rate: configuration.agentRate, burst: configuration.agentBurst),
-            log: SecurityLog(store: store, clock: clock), committer: committer, metrics: metrics
+            log: SecurityLog(store: store, clock: clock), committer: committer, metrics: metrics,
+            policies: policies
         ).addRoutes(to: &router)
         routes = router.table
         let securityLog = SecurityLog(store: store, clock: clock)
@@ -172,10 +177,13 @@ struct RouteContext: Sendable {
     let log: SecurityLog
     let committer: GroupCommitter
     let metrics: Metrics
+    let policies: PolicyStore
 
     struct Acknowledgement: Encodable {
         var accepted: Int
         var duplicates: Int
+        /// Only when a policy newer than the agent's `X-Vigil-Policy-Version` is in force.
+        var policy: SignedPolicyEnvelope?
     }
 
     func addRoutes(to router: inout SecureRouter) {
@@ -193,6 +201,7 @@ struct RouteContext: Sendable {
             return response
         }
         router.add("POST", "/api/v1/events", .submitEvents) { request in try context.ingest(request) }
+        PolicyRoutes(policies: policies).addRoutes(to: &router)
 
         router.add("GET", "/api/v1/archive/checkpoints", .readArchive) { routed in
             let request = routed.request
@@ -306,7 +315,28 @@ struct RouteContext: Sendable {
         metrics.increment("vigil_events_ingested_total", by: Double(result.inserted))
         metrics.increment("vigil_events_duplicate_total", by: Double(result.duplicates))
         routed.outcome = "stored \(result.inserted), duplicates \(result.duplicates)"
-        return .json(Acknowledgement(accepted: result.inserted, duplicates: result.duplicates))
+        return .json(
+            Acknowledgement(
+                accepted: result.inserted, duplicates: result.duplicates,
+                policy: policyReply(request, agentID: agent.id)))
+    }
+
+    /// The signed policy when the agent runs an older version (`X-Vigil-Policy-Version`; absent or not a number
+    /// counts as 0, no policy). The events are already durable here: a failure to read the policy is logged and
+    /// the acknowledgement goes out without it (the next batch tries again).
+    func policyReply(_ request: HTTPRequest, agentID: String) -> SignedPolicyEnvelope? {
+        let header = request.header("x-vigil-policy-version")?.trimmingCharacters(in: .whitespaces)
+        let running = header.flatMap { Int($0) }.map { max(0, $0) } ?? 0
+        do {
+            guard let policy = try policies.newer(than: running) else { return nil }
+            metrics.increment("vigil_policy_sent_total")
+            return policy.envelope
+        } catch {
+            log.record(
+                "policy.unavailable", request: request, agentID: agentID,
+                detail: "the policy could not be read for the reply: \(error)")
+            return nil
+        }
     }
 }
 

@@ -68,6 +68,7 @@ public final class SQLiteEventStore: EventStore {
         Migration(version: 2, name: "agents, enrollment, alerts, ledger, security log", sql: serverSchema),
         ServerSchema.people(.sqlite),
         dashboardMigration,
+        ServerSchema.policies(.sqlite),
     ]
 
     let database: Mutex<SQLiteDatabase>

@@ -43,6 +43,7 @@ public final class PostgresEventStore: EventStore {
         Migration(version: 2, name: "agents, enrollment, alerts, ledger, security log", sql: serverSchema),
         ServerSchema.people(.postgres),
         dashboardMigration,
+        ServerSchema.policies(.postgres),
     ]
 
     /// Lock key for schema migrations (any constant; shared by every node).

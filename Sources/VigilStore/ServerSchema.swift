@@ -86,4 +86,22 @@ public enum ServerSchema {
                 CREATE INDEX notification_deliveries_alert ON notification_deliveries (alert_id);
                 """)
     }
+
+    /// Agent policies (migration 5): one row per version, never updated. `payload` is the exact JSON text the
+    /// signature covers (base64 of it goes to agents), so a policy is signed once, when it is set, and every node
+    /// sends the same bytes. The highest version is the one in force.
+    public static func policies(_ dialect: SQLDialect) -> Migration {
+        let big = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        return Migration(
+            version: 5, name: "agent policies",
+            sql: """
+                CREATE TABLE agent_policies (
+                    version \(big) PRIMARY KEY CHECK (version > 0),
+                    issued_at \(big) NOT NULL,
+                    payload TEXT NOT NULL,
+                    signature TEXT NOT NULL,
+                    set_by TEXT NOT NULL
+                );
+                """)
+    }
 }

@@ -24,6 +24,27 @@ struct ServerCommandTests {
         #expect(FileManager.default.fileExists(atPath: "\(work)/export"))
     }
 
+    @Test func policySetAndShow() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-pol-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let store = "sqlite:\(work)/vigil.db"
+        #expect(await CLI.run(["server", "policy", "show", "--store", store]) == 1)
+        try "fim:\n  watch: [/etc]\ninventory:\n  interval_seconds: 3600\n".write(
+            toFile: "\(work)/p.yaml", atomically: true, encoding: .utf8)
+        try #"{"fim": {"watch": ["etc"]}}"#.write(toFile: "\(work)/bad.json", atomically: true, encoding: .utf8)
+        #expect(await CLI.run(["server", "policy", "set", "\(work)/p.yaml", "--store", store]) == 0)
+        #expect(await CLI.run(["server", "policy", "set", "\(work)/bad.json", "--store", store]) == 1)
+        #expect(await CLI.run(["server", "policy", "set", "\(work)/missing.yaml", "--store", store]) == 1)
+        #expect(await CLI.run(["server", "policy", "set", "\(work)/p.yaml", "--store", store]) == 0)
+        #expect(await CLI.run(["server", "policy", "show", "--store", store, "--json"]) == 0)
+        let db = try SQLiteDatabase(path: "\(work)/vigil.db", readOnly: true)
+        let rows = try db.query("SELECT version, payload FROM agent_policies ORDER BY version")
+        #expect(rows.map { $0[0].int64 } == [1, 2])
+        #expect(rows.last?[1].string?.contains(#""watch":["/etc"]"#) == true)
+        #expect(rows.last?[1].string?.contains(#""interval_seconds":3600"#) == true)
+    }
+
     @Test(arguments: ["90s", "30m", "24h", "7d"])
     func durations(_ text: String) throws {
         let expected: [String: Int64] = ["90s": 90_000, "30m": 1_800_000, "24h": 86_400_000, "7d": 604_800_000]
