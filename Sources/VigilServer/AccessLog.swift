@@ -42,7 +42,9 @@ public struct AccessLog: Sendable {
         return text.count <= limit ? text : String(text.prefix(limit)) + "…"
     }
 
-    /// Appends one row; returns its id.
+    /// Appends one row and, in the same transaction, its archive outbox row (kind `access`, ref `access/ID`,
+    /// the row as one JSON line): the archive job appends it to the tamper-evident log (PCI DSS 10.3.2/10.3.3 —
+    /// the record of who read the audit trail is itself protected). Returns the row's id.
     @discardableResult
     public func record(_ entry: AccessLogEntry) throws -> Int64 {
         try store.withSQL { db in
@@ -50,19 +52,29 @@ public struct AccessLog: Sendable {
                 if db.dialect == .postgres {
                     _ = try db.query("SELECT pg_advisory_xact_lock(?)", [.integer(Self.postgresOrderLock)])
                 }
-                return Int64(
-                    try db.scalar(
-                        """
-                        INSERT INTO access_log (time, principal_kind, principal, role, method, path, status,
-                            remote_address, read_what, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                        """,
-                        [
-                            .integer(entry.time), .text(entry.principalKind), entry.principal.sqlValue,
-                            entry.role.sqlValue, .text(String(entry.method.prefix(16))),
-                            .text(Self.clip(entry.path) ?? ""), .integer(Int64(entry.status)),
-                            entry.remoteAddress.sqlValue, Self.clip(entry.read).sqlValue,
-                            Self.clip(entry.outcome).sqlValue,
-                        ]) ?? "0") ?? 0
+                let id =
+                    Int64(
+                        try db.scalar(
+                            """
+                            INSERT INTO access_log (time, principal_kind, principal, role, method, path, status,
+                                remote_address, read_what, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                            """,
+                            [
+                                .integer(entry.time), .text(entry.principalKind), entry.principal.sqlValue,
+                                entry.role.sqlValue, .text(String(entry.method.prefix(16))),
+                                .text(Self.clip(entry.path) ?? ""), .integer(Int64(entry.status)),
+                                entry.remoteAddress.sqlValue, Self.clip(entry.read).sqlValue,
+                                Self.clip(entry.outcome).sqlValue,
+                            ]) ?? "0") ?? 0
+                var archived = entry
+                archived.id = id
+                archived.path = Self.clip(entry.path) ?? ""
+                archived.read = Self.clip(entry.read)
+                archived.outcome = Self.clip(entry.outcome)
+                try db.run(
+                    "INSERT INTO ledger_outbox (kind, ref, entry) VALUES (?, ?, ?)",
+                    [.text("access"), .text("access/\(id)"), .text(try JSON.line(archived))])
+                return id
             }
         }
     }

@@ -26,6 +26,7 @@ enum PeopleChecks {
         ("the HTML login form, dashboard redirect and sign-out", htmlLogin),
         ("hostile strings are stored and returned verbatim", hostileStringsVerbatim),
         ("the access log records calls with growing ids", accessLogRecordsCalls),
+        ("every access-log row goes to the archive outbox with it", accessLogRowsAreArchived),
         ("events are filtered, paged, and bad filters are clear 400s", eventFilters),
         ("alerts are listed, filtered and moved through their life cycle", alertLifeCycle),
         ("metrics are in Prometheus text format", metricsEndpoint),
@@ -399,6 +400,21 @@ enum PeopleChecks {
         for table in ["users", "alerts", "events", "access_log"] {
             #expect(try f.store.withSQL { db in try db.scalar("SELECT count(*) FROM \(table)") } != nil)
         }
+    }
+
+    static func accessLogRowsAreArchived(_ f: PeopleFixture) throws {
+        let admin = try f.addUser("ada", .admin)
+        let session = try f.login(admin)
+        #expect(try f.request("GET", "/api/v1/events?limit=1", session: session).status == 200)
+        #expect(try f.request("GET", "/api/v1/nothing-here", session: session).status == 404)
+        let rows = try f.accessLog()
+        let outbox = try f.store.ledgerOutbox(limit: 100_000).map(\.item).filter { $0.kind == "access" }
+        // One outbox row per access-log row, in id order, holding that row exactly.
+        #expect(outbox.map(\.ref) == rows.map { "access/\($0.id)" })
+        for (row, item) in zip(rows, outbox) {
+            #expect(try JSONDecoder().decode(AccessLogEntry.self, from: Data(item.entry)) == row)
+        }
+        #expect(rows.contains { $0.path.hasPrefix("/api/v1/events") && $0.read?.hasPrefix("events:") == true })
     }
 
     static func accessLogRecordsCalls(_ f: PeopleFixture) throws {
