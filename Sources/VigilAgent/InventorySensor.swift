@@ -16,6 +16,11 @@ import VigilVulnIndex
 /// diff survives restarts). One event per snapshot keeps the server's store to one row per host per inventory,
 /// lets the vulnerability matcher take the whole list at once, and makes a removal visible (a per-package stream
 /// would need a tombstone). A database change that leaves the list identical sends nothing.
+///
+/// A list longer than `packagesPerEvent` (1,000 by default: about 160 KB of JSON, under the server's 256 KiB
+/// per-event limit) is sent as several events of the same snapshot: `inventory.part` (`1/3`…) and
+/// `inventory.packages` hold that part's slice, while the count, SHA-256 of the whole list and the diff are in
+/// every part, so the server can tell when it holds the whole snapshot.
 public final class InventorySensor: Sensor, PolicyFollowing, @unchecked Sendable {
     // Touched only by the sensor's own thread.
     public let name = "inventory"
@@ -31,6 +36,8 @@ public final class InventorySensor: Sensor, PolicyFollowing, @unchecked Sendable
     private var previous: [InstalledPackage]?
     private var runID: String
     private var count = 0
+    /// Most packages in one event; longer lists are split into parts.
+    let packagesPerEvent: Int
 
     /// The package databases whose change triggers an inventory, relative to `root`.
     static let databases = [
@@ -40,9 +47,10 @@ public final class InventorySensor: Sensor, PolicyFollowing, @unchecked Sendable
 
     public init(
         host: HostFacts, stateDirectory: String, root: String = "/", intervalSeconds: Int = 86_400,
-        pollSeconds: Double = 5, clock: any Clock = SystemClock()
+        pollSeconds: Double = 5, clock: any Clock = SystemClock(), packagesPerEvent: Int = 1_000
     ) {
         self.host = host
+        self.packagesPerEvent = max(1, packagesPerEvent)
         self.root = root
         self.clock = clock
         self.interval = pollSeconds
@@ -93,13 +101,38 @@ public final class InventorySensor: Sensor, PolicyFollowing, @unchecked Sendable
             ($0.name, $0.architecture, $0.version) < ($1.name, $1.architecture, $1.version)
         }
         if trigger == "database-change", packages == previous { return [] }
-        let event = try self.event(inventory: inventory, packages: packages, trigger: trigger, time: now)
+        let events = try self.events(inventory: inventory, packages: packages, trigger: trigger, time: now)
         // Saved before the agent spools the event: after a crash in between, the next inventory's diff misses
         // this change, but the full list it carries is still right.
         try JSONEncoder().encode(packages).write(to: URL(fileURLWithPath: statePath), options: .atomic)
         chmod(statePath, 0o600)
         previous = packages
-        return [event]
+        return events
+    }
+
+    /// The snapshot as one event, or as parts of at most `packagesPerEvent` packages each.
+    func events(inventory: Inventory, packages: [InstalledPackage], trigger: String, time: Int64) throws -> [Event] {
+        let whole = try event(inventory: inventory, packages: packages, trigger: trigger, time: time)
+        guard packages.count > packagesPerEvent else { return [whole] }
+        let parts = (packages.count + packagesPerEvent - 1) / packagesPerEvent
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try (0..<parts).map { index in
+            let slice = packages[(index * packagesPerEvent)..<min(packages.count, (index + 1) * packagesPerEvent)]
+            var part = whole
+            part.id = "\(whole.id)-p\(index + 1)"
+            part.unmapped?["inventory.part"] = "\(index + 1)/\(parts)"
+            part.unmapped?["inventory.packages"] = String(
+                decoding: try encoder.encode(slice.map(Self.entry)), as: UTF8.self)
+            part.message = (whole.message ?? "") + " (part \(index + 1) of \(parts))"
+            return part
+        }
+    }
+
+    static func entry(_ package: InstalledPackage) -> Entry {
+        Entry(
+            name: package.name, version: package.version, arch: package.architecture, source: package.sourceName,
+            sourceVersion: package.sourceVersion, scheme: "\(package.scheme)")
     }
 
     struct Entry: Encodable {
@@ -117,11 +150,7 @@ public final class InventorySensor: Sensor, PolicyFollowing, @unchecked Sendable
 
     func event(inventory: Inventory, packages: [InstalledPackage], trigger: String, time: Int64) throws -> Event {
         count += 1
-        let entries = packages.map {
-            Entry(
-                name: $0.name, version: $0.version, arch: $0.architecture, source: $0.sourceName,
-                sourceVersion: $0.sourceVersion, scheme: "\($0.scheme)")
-        }
+        let entries = packages.map(Self.entry)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let list = String(decoding: try encoder.encode(entries), as: UTF8.self)

@@ -255,6 +255,34 @@ import VigilTestSupport
 
     // MARK: Package inventory
 
+    @Test func aLongInventoryIsSentInPartsOfOneSnapshot() throws {
+        let root = Self.temp("inv-parts-root")
+        let state = Self.temp("inv-parts-state")
+        defer {
+            try? FileManager.default.removeItem(atPath: root)
+            try? FileManager.default.removeItem(atPath: state)
+        }
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/dpkg", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        try Fixtures.data("inventory/dpkg-status-before").write(
+            to: URL(fileURLWithPath: root + "/var/lib/dpkg/status"))
+        try Fixtures.data("inventory/os-release").write(to: URL(fileURLWithPath: root + "/etc/os-release"))
+        let sensor = InventorySensor(
+            host: Self.host, stateDirectory: state, root: root, clock: FakeClock(), packagesPerEvent: 2)
+        let parts = try sensor.poll()
+        #expect(parts.count == 2)
+        #expect(parts.map { $0.unmapped?["inventory.part"] } == ["1/2", "2/2"])
+        #expect(Set(parts.map(\.id)).count == 2)
+        #expect(Set(parts.compactMap { $0.unmapped?["inventory.sha256"] }).count == 1)
+        #expect(parts.allSatisfy { $0.unmapped?["inventory.count"] == "3" })
+        struct Entry: Decodable { var name: String }
+        let names = try parts.flatMap {
+            try JSONDecoder().decode([Entry].self, from: Data(($0.unmapped?["inventory.packages"] ?? "").utf8))
+                .map(\.name)
+        }
+        #expect(names == ["libssl3", "openssl", "sudo"])
+    }
+
     @Test func inventoryAtStartOnDatabaseChangeAndOnSchedule() throws {
         let root = Self.temp("inv-root")
         let state = Self.temp("inv-state")
