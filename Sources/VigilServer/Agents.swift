@@ -76,25 +76,45 @@ public struct AgentDirectory: Sendable {
             status: 201)
     }
 
-    /// The agent id a bearer credential `<agent_id>.<secret>` names, when it is valid and not revoked (nil
-    /// otherwise). The gate calls this to tell agents from people; refusals are in the access log.
-    func agentID(credential: String, log: SecurityLog) throws -> String? {
-        guard let dot = credential.firstIndex(of: "."), credential.utf8.count <= 512 else { return nil }
-        let id = String(credential[..<dot])
+    /// Why a bearer credential names no usable agent: the security-log kind, a detail, the agent id when known.
+    struct CredentialRefusal: Error {
+        var kind: String
+        var detail: String
+        var agentID: String?
+    }
+
+    /// The enrolled, unrevoked agent a bearer credential `<agent_id>.<secret>` names.
+    /// - Throws: `CredentialRefusal` saying why not.
+    func agent(credential: Substring) throws -> AgentRecord {
+        guard let dot = credential.firstIndex(of: "."), credential.utf8.count <= 512 else {
+            throw CredentialRefusal(kind: "auth.malformed", detail: "the credential is not agent_id.secret")
+        }
+        let agentID = String(credential[..<dot])
         let secret = String(credential[credential.index(after: dot)...])
-        guard let agent = try store.agent(id: id) else {
-            log.record("auth.unknown-agent", remote: nil, detail: "no agent with this id")
-            return nil
+        guard let agent = try store.agent(id: agentID) else {
+            throw CredentialRefusal(kind: "auth.unknown-agent", detail: "no agent with this id")
         }
         guard ConstantTime.equals(SHA256.hash(secret).bytes, agent.secretSHA256) else {
-            log.record("auth.bad-secret", remote: nil, agentID: id, detail: "wrong secret")
-            return nil
+            throw CredentialRefusal(kind: "auth.bad-secret", detail: "wrong secret", agentID: agentID)
         }
         guard agent.revokedAt == nil else {
-            log.record("auth.revoked", remote: nil, agentID: id, detail: "the agent is revoked")
+            throw CredentialRefusal(kind: "auth.revoked", detail: "the agent is revoked", agentID: agentID)
+        }
+        return agent
+    }
+
+    /// The agent id a bearer credential names, when it is valid and not revoked (nil otherwise). The gate calls
+    /// this to tell agents from people: a credential not shaped `agent_id.secret` is simply not an agent's; other
+    /// refusals go to the security log (the access log has the request).
+    func agentID(credential: String, log: SecurityLog) throws -> String? {
+        do {
+            return try agent(credential: Substring(credential)).id
+        } catch let refusal as CredentialRefusal {
+            if refusal.kind != "auth.malformed" {
+                log.record(refusal.kind, remote: nil, agentID: refusal.agentID, detail: refusal.detail)
+            }
             return nil
         }
-        return agent.id
     }
 
     /// The agent a request's `Authorization: Bearer <agent_id>.<secret>` names, when it is valid and not revoked.
@@ -110,20 +130,11 @@ public struct AgentDirectory: Sendable {
         guard let header = request.header("authorization"), header.lowercased().hasPrefix("bearer ") else {
             throw refuse("auth.missing", "no bearer credential")
         }
-        let credential = header.dropFirst(7)
-        guard let dot = credential.firstIndex(of: "."), credential.utf8.count <= 512 else {
-            throw refuse("auth.malformed", "the credential is not agent_id.secret")
+        do {
+            return try agent(credential: header.dropFirst(7))
+        } catch let refusal as CredentialRefusal {
+            throw refuse(refusal.kind, refusal.detail, agentID: refusal.agentID)
         }
-        let agentID = String(credential[..<dot])
-        let secret = String(credential[credential.index(after: dot)...])
-        guard let agent = try store.agent(id: agentID) else {
-            throw refuse("auth.unknown-agent", "no agent with this id")
-        }
-        guard ConstantTime.equals(SHA256.hash(secret).bytes, agent.secretSHA256) else {
-            throw refuse("auth.bad-secret", "wrong secret", agentID: agentID)
-        }
-        guard agent.revokedAt == nil else { throw refuse("auth.revoked", "the agent is revoked", agentID: agentID) }
-        return agent
     }
 }
 
