@@ -102,31 +102,9 @@ struct DashboardData: Sendable {
                 form.classUID = ""
             }
         }
-        let ranges: [String: Int64] = [
-            "1h": PageKit.hour, "24h": PageKit.day, "7d": 7 * PageKit.day, "30d": 30 * PageKit.day,
-        ]
-        if !form.range.isEmpty {
-            if let span = ranges[form.range] {
-                query.from = now - span
-            } else {
-                errors.append("Range \(form.range) is not one of 1h, 24h, 7d, 30d.")
-                form.range = ""
-            }
-        }
-        if !form.from.isEmpty {
-            if let from = PageKit.parseTime(form.from) {
-                query.from = from
-            } else {
-                errors.append("From: '\(form.from)' is not a date; write it as 2026-12-04T16:00 (UTC).")
-            }
-        }
-        if !form.to.isEmpty {
-            if let to = PageKit.parseTime(form.to) {
-                query.until = to
-            } else {
-                errors.append("To: '\(form.to)' is not a date; write it as 2026-12-04T17:00 (UTC).")
-            }
-        }
+        let window = PageKit.timeWindow(range: &form.range, from: form.from, to: form.to, now: now, errors: &errors)
+        if let from = window.from { query.from = from }
+        if let until = window.until { query.until = until }
         if let before = parameters["before"], !before.isEmpty {
             if let cursor = EventCursor(text: before) {
                 query.before = cursor

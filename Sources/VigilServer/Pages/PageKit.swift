@@ -33,6 +33,39 @@ enum PageKit {
         return "\(date)T\(pad(seconds / 3600)):\(pad(seconds / 60 % 60)):\(pad(seconds % 60))Z"
     }
 
+    /// The time window of a filter form: `range` (1h, 24h, 7d, 30d back from `now`), then `from` (overrides the
+    /// range's start) and `to`, as UTC times. A value that cannot be read becomes a message in `errors` and does
+    /// not filter; an unknown range is also cleared from the form.
+    static func timeWindow(
+        range: inout String, from: String, to: String, now: Int64, errors: inout [String]
+    ) -> (from: Int64?, until: Int64?) {
+        var window: (from: Int64?, until: Int64?) = (nil, nil)
+        let ranges: [String: Int64] = ["1h": hour, "24h": day, "7d": 7 * day, "30d": 30 * day]
+        if !range.isEmpty {
+            if let span = ranges[range] {
+                window.from = now - span
+            } else {
+                errors.append("Range \(range) is not one of 1h, 24h, 7d, 30d.")
+                range = ""
+            }
+        }
+        if !from.isEmpty {
+            if let start = parseTime(from) {
+                window.from = start
+            } else {
+                errors.append("From: '\(from)' is not a date; write it as 2026-12-04T16:00 (UTC).")
+            }
+        }
+        if !to.isEmpty {
+            if let end = parseTime(to) {
+                window.until = end
+            } else {
+                errors.append("To: '\(to)' is not a date; write it as 2026-12-04T17:00 (UTC).")
+            }
+        }
+        return window
+    }
+
     /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (a space for the `T` too, an optional
     /// trailing `Z`) as UTC; nil when it is not one of those or not a real date.
     static func parseTime(_ text: String) -> Int64? {
