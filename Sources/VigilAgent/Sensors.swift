@@ -267,39 +267,22 @@ public final class SocketSensor: Sensor, @unchecked Sendable {
         }
     }
 
-    /// Whether other processes' `/proc/<pid>/fd` can still be read. Under the agent's own Landlock domain they
-    /// cannot: Landlock refuses ptrace-mode access to processes outside the domain, and every refusal is an audit
-    /// record (type 1423, `blockers=ptrace`) that the audit sensor reads back — thousands a minute on a busy host.
-    /// So 16 refusals in a row switch owner lookup off for good, and sockets are reported without owners (the
-    /// audit sensor's connect events carry the process); a few odd processes refusing do not.
-    private var ownersReadable = true
-    private var refusalsInARow = 0
-
     /// socket inode → owning process, from `/proc/<pid>/fd/*` links `socket:[inode]`.
     func inodeOwners() -> [UInt64: (pid: Int, name: String)] {
         var owners: [UInt64: (pid: Int, name: String)] = [:]
-        guard ownersReadable else { return owners }
+        // Under the agent's Landlock domain other processes' fd links are refused (see `ProcessLinks`).
+        guard ProcessLinks.othersReadable else { return owners }
         guard let pids = try? FileManager.default.contentsOfDirectory(atPath: procRoot) else { return owners }
-        let ownPID = Int(getpid())
         for pidText in pids {
-            guard let pid = Int(pidText) else { continue }
+            guard let pid = Int32(pidText) else { continue }
             let fdDirectory = "\(procRoot)/\(pid)/fd"
             guard let fds = try? FileManager.default.contentsOfDirectory(atPath: fdDirectory) else { continue }
             var name: String?
             for fd in fds {
-                var buffer = [CChar](repeating: 0, count: 64)
-                let n = readlink("\(fdDirectory)/\(fd)", &buffer, buffer.count - 1)
-                if n < 0, errno == EACCES || errno == EPERM, pid != ownPID {
-                    refusalsInARow += 1
-                    if refusalsInARow >= 16 {
-                        ownersReadable = false
-                        return [:]
-                    }
-                    break
-                }
-                refusalsInARow = 0
-                guard n > 8 else { continue }
-                let link = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                let outcome = ProcessLinks.read("\(fdDirectory)/\(fd)", pid: pid)
+                if outcome == .refused { break }
+                guard case .target(let target) = outcome, target.count > 8 else { continue }
+                let link = String(decoding: target, as: UTF8.self)
                 guard link.hasPrefix("socket:["), link.hasSuffix("]"),
                     let inode = UInt64(link.dropFirst(8).dropLast())
                 else { continue }
@@ -308,7 +291,7 @@ public final class SocketSensor: Sensor, @unchecked Sendable {
                         (try? String(contentsOfFile: "\(procRoot)/\(pid)/comm", encoding: .utf8))?
                         .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
                 }
-                owners[inode] = (pid, name ?? "?")
+                owners[inode] = (Int(pid), name ?? "?")
             }
         }
         return owners

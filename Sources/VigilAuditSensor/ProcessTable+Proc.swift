@@ -1,5 +1,6 @@
 import Foundation
 import VigilAudit
+import VigilSystem
 
 extension ProcessTable {
     /// Seeds the table from `/proc` (pid, parent, executable, command line, real uid of each process),
@@ -7,11 +8,6 @@ extension ProcessTable {
     /// (processes that exited meanwhile, kernel threads) are skipped.
     public mutating func seedFromProc(root: String = "/proc") {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
-        // `exe` links need ptrace-mode access: inside a Landlock domain (the hardened agent) every other
-        // process refuses it, and each refusal is an audit record the sensor would read back. After 16 refusals
-        // in a row the executables are left out (the command line and parent still come from world-readable
-        // files); a few odd processes (another sandbox's) refusing do not switch it off.
-        var refusalsInARow = 0
         for name in names {
             guard let pid = Int(name), let stat = try? String(contentsOfFile: "\(root)/\(name)/stat", encoding: .utf8)
             else { continue }
@@ -19,17 +15,8 @@ extension ProcessTable {
             guard let close = stat.lastIndex(of: ")") else { continue }
             let rest = stat[stat.index(after: close)...].split(separator: " ")
             let ppid = rest.count > 1 ? Int(rest[1]) : nil
-            var exe: String?
-            if refusalsInARow < 16 || pid == Int(getpid()) {
-                var buffer = [CChar](repeating: 0, count: 4097)
-                let count = readlink("\(root)/\(name)/exe", &buffer, buffer.count - 1)
-                if count > 0 {
-                    exe = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                    refusalsInARow = 0
-                } else if errno == EACCES || errno == EPERM {
-                    refusalsInARow += 1
-                }
-            }
+            // Refused inside the agent's Landlock domain: `ProcessLinks` stops asking after a few refusals.
+            let exe = ProcessLinks.string("\(root)/\(name)/exe", pid: Int32(pid))
             var commandLine: String?
             if let data = FileManager.default.contents(atPath: "\(root)/\(name)/cmdline"), !data.isEmpty {
                 let argv = data.split(separator: 0, omittingEmptySubsequences: false).map {

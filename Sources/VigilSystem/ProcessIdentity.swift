@@ -19,7 +19,9 @@ public struct ProcessIdentity: Sendable, Hashable {
     public static func read(pid: Int32) -> ProcessIdentity {
         var identity = ProcessIdentity(pid: pid)
         let base = "/proc/\(pid)/"
-        identity.executable = readLink(base + "exe")
+        if case .target(let bytes) = ProcessLinks.read(base + "exe", pid: pid) {
+            identity.executable = BytePath(bytes: bytes)
+        }
         if let comm = readSmall(base + "comm") {
             identity.name = String(decoding: comm.prefix { $0 != 0x0A }, as: UTF8.self)
         }
